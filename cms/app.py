@@ -1,0 +1,134 @@
+"""The composition root: settings → registry → models → plugins → one ASGI app.
+
+:func:`create_app` follows the start-up order of DESIGN.md §1 and fails fast:
+a broken schema or config raises before anything listens. The :class:`CMS`
+object it returns is also the public API that plugins receive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import socketio
+from sanic import Sanic
+
+from cms import database, health
+from cms.asgi import ASGIApp, compose
+from cms.config import Mode, Settings, load_settings
+from cms.content import Registry, discover, load_registry
+from cms.lifecycles import Lifecycles
+from cms.models.builder import Models, build_models
+from cms.plugins import LoadedPlugin, load_plugins
+
+log = logging.getLogger("cms")
+_app_ids = itertools.count(1)
+
+
+class CMS:
+    """A project, assembled: what plugins and the serving layer work with.
+
+    >>> app = create_app(Path("."), mode="develop")
+    >>> app.add_route(my_handler, "/api/hello", methods=["GET"])
+    >>> app.lifecycles.subscribe({"afterCreate": notify}, ["api::message.message"])
+    """
+
+    def __init__(self, settings: Settings, registry: Registry, models: Models, plugins: list[LoadedPlugin]) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.models = models
+        self.plugins = plugins
+        self.lifecycles = Lifecycles()
+        #: permission action strings known to the project (``api::message.message.find``, plugin actions)
+        self.actions: set[str] = set()
+        self.sanic = Sanic(f"cms_{next(_app_ids)}", configure_logging=False)
+        self.sanic.config.REQUEST_MAX_SIZE = settings.api.max_body_bytes
+        self.sanic.config.KEEP_ALIVE_TIMEOUT = 75
+        self.sanic.ctx.cms = self
+        self._mounts: dict[str, ASGIApp] = {}
+        self._sio: socketio.AsyncServer | None = None
+        self._asgi: ASGIApp | None = None
+        self.db_config = database.tortoise_config(settings, models.module_name)
+
+    # -- public API for plugins ------------------------------------------------
+
+    def plugin_config(self, name: str) -> dict[str, Any]:
+        """The settings table of plugin ``name`` (without ``enabled``/``module``)."""
+        for loaded in self.plugins:
+            if loaded.name == name:
+                return loaded.config
+        return {}
+
+    def add_route(self, handler: Callable[..., Any], path: str, methods: Iterable[str] = ("GET",), name: str | None = None) -> None:
+        """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``."""
+        self.sanic.add_route(handler, path, methods=list(methods), name=name or handler.__name__)
+
+    def add_actions(self, actions: Iterable[str]) -> None:
+        """Declare permission actions (e.g. ``plugin::realtime.join``) that roles can be granted."""
+        self.actions.update(actions)
+
+    def mount(self, prefix: str, asgi_app: ASGIApp) -> None:
+        """Serve another ASGI app under ``prefix`` (the admin is mounted this way)."""
+        if self._asgi is not None:
+            raise RuntimeError("mount() must be called from a plugin's register()")
+        self._mounts[prefix.rstrip("/")] = asgi_app
+
+    def socket_server(self, **options: Any) -> socketio.AsyncServer:
+        """The Socket.IO server at ``/socket.io/``; the first caller may pass options.
+
+        The realtime plugin calls this during ``register`` with its CORS origins
+        and client manager; without it, a bare server is created at compose time.
+        """
+        if self._sio is None:
+            options.setdefault("async_mode", "asgi")
+            self._sio = socketio.AsyncServer(**options)
+        elif options:
+            raise RuntimeError("the Socket.IO server was already created; pass options on the first call")
+        return self._sio
+
+    # -- serving ----------------------------------------------------------------
+
+    @property
+    def asgi(self) -> ASGIApp:
+        """The composite ASGI app (built on first access, after plugins registered)."""
+        if self._asgi is None:
+            self._asgi = compose(self.socket_server(), self.sanic, self._mounts)
+        return self._asgi
+
+    async def _startup(self, *_: Any) -> None:
+        await database.connect(self.db_config)
+        for loaded in self.plugins:
+            await loaded.plugin.bootstrap(self)
+        log.info("ready: %d content types, %d plugins", len(self.registry), len(self.plugins))
+
+    async def _shutdown(self, *_: Any) -> None:
+        try:
+            for loaded in reversed(self.plugins):
+                await loaded.plugin.destroy(self)
+        finally:
+            await database.disconnect()
+
+
+def load_project(root: Path, mode: Mode = "develop") -> tuple[Settings, list[LoadedPlugin], Registry, Models]:
+    """Everything up to the generated models, without serving (used by the CLI too)."""
+    settings = load_settings(root, mode)
+    plugins = load_plugins(settings)
+    sources = discover(root / "content_types", {p.name: p.directory for p in plugins})
+    registry = load_registry(sources, root)
+    return settings, plugins, registry, build_models(registry)
+
+
+def create_app(root: Path, mode: Mode = "develop") -> CMS:
+    """Assemble the project at ``root``; the database is connected when serving starts."""
+    settings, plugins, registry, models = load_project(root.resolve(), mode)
+    app = CMS(settings, registry, models, plugins)
+    app.lifecycles.load_project_hooks(registry)
+    health.register(app)
+    for loaded in plugins:
+        loaded.plugin.register(app)
+    app.sanic.register_listener(app._startup, "before_server_start")
+    app.sanic.register_listener(app._shutdown, "after_server_stop")
+    return app

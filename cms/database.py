@@ -1,0 +1,42 @@
+"""The Tortoise configuration of a project, and connecting to it for serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+from cms.config import Settings
+
+
+def tortoise_config(settings: Settings, models_module: str) -> dict[str, Any]:
+    """The config dict shared by the server and the migrations (aerich)."""
+    url = settings.tortoise_db_url()
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {"models": {"models": [models_module], "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def connect(config: dict[str, Any]) -> None:
+    """Initialise Tortoise for serving.
+
+    Tortoise 1.x keeps its state in a context variable; with the global
+    fallback, request handlers and Socket.IO tasks started from other contexts
+    see the same connections.
+    """
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+async def disconnect() -> None:
+    await Tortoise.close_connections()
+
+
+async def ping() -> None:
+    """Raise if the database cannot answer a trivial query."""
+    await Tortoise.get_connection("default").execute_query("SELECT 1")

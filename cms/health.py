@@ -1,0 +1,36 @@
+"""Health endpoints for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sanic import Request
+from sanic.response import HTTPResponse, json
+
+from cms import database
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+log = logging.getLogger("cms")
+
+
+async def health(request: Request) -> HTTPResponse:
+    """The process is up and serving."""
+    return json({"status": "ok"})
+
+
+async def ready(request: Request) -> HTTPResponse:
+    """The database answers; 503 otherwise (the reason is logged, not returned)."""
+    try:
+        await database.ping()
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        log.exception("readiness check failed")
+        return json({"status": "unavailable"}, status=503)
+    return json({"status": "ok"})
+
+
+def register(app: CMS) -> None:
+    app.add_route(health, "/_health", name="health")
+    app.add_route(ready, "/_ready", name="ready")

@@ -1,0 +1,151 @@
+"""Tortoise models generated from the registry at start-up.
+
+Tortoise cannot change a model at runtime, so, as in Strapi, a schema change
+means a migration and a restart. The generated classes live in a synthetic
+module registered in ``sys.modules`` so that Tortoise and aerich can import
+them by name like any hand-written models module.
+
+How relations are stored (the owning side holds the data):
+
+=================  ==========================================================
+``manyToOne``      foreign-key column on this table (always the owning side)
+``oneWay``         foreign-key column, no reverse accessor
+``oneToOne``       one-to-one column, unless this side is ``mappedBy``
+``manyToMany``     join table ``<collection>_<attr>_lnk``, unless ``mappedBy``
+``manyWay``        join table, no reverse accessor
+``oneToMany``      the reverse of the target's ``manyToOne`` when paired;
+                   a join table when it has no inverse side
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from cms.content import Attribute, ContentType, Problem, Registry, SchemaError
+from cms.models.fields import column_name, scalar_field
+
+APP_LABEL = "models"
+DEFAULT_MODULE = "cms_models"
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_document_id() -> str:
+    """A random 24-character lowercase alphanumeric id, the public key of an entry."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(24))
+
+
+class Models:
+    """The generated model classes, by content-type UID.
+
+    >>> models = build_models(registry)
+    >>> Message = models["api::message.message"]
+    """
+
+    def __init__(self, module: types.ModuleType, by_uid: dict[str, type[Model]], registry: Registry):
+        self.module = module
+        self.registry = registry
+        self._by_uid = by_uid
+
+    @property
+    def module_name(self) -> str:
+        return self.module.__name__
+
+    def __getitem__(self, uid: str) -> type[Model]:
+        return self._by_uid[self.registry.get(uid).uid]
+
+    def __iter__(self) -> Iterator[type[Model]]:
+        return iter(self._by_uid.values())
+
+    def items(self) -> Iterator[tuple[ContentType, type[Model]]]:
+        return ((self.registry.get(uid), model) for uid, model in self._by_uid.items())
+
+
+def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Models:
+    """Create one Model class per content type in a fresh module named ``module_name``."""
+    module = types.ModuleType(module_name, "Models generated from content_types/*/schema.json")
+    problems: list[Problem] = []
+    by_uid: dict[str, type[Model]] = {}
+    for ct in registry:
+        attrs: dict[str, Any] = {
+            "id": fields.IntField(primary_key=True),
+            "documentId": fields.CharField(
+                max_length=24, unique=True, source_field="document_id", default=new_document_id
+            ),
+        }
+        for attr in ct.attributes.values():
+            if hasattr(Model, attr.name):
+                problems.append(Problem(ct.label, "name clashes with a method of the ORM's models", attr.name))
+                continue
+            if attr.is_scalar:
+                attrs[attr.name] = scalar_field(attr)
+            elif attr.is_relation:
+                relation = _relation_field(ct, attr, registry)
+                if relation is not None:
+                    attrs[attr.name] = relation
+        attrs["createdAt"] = fields.DatetimeField(auto_now_add=True, source_field="created_at")
+        attrs["updatedAt"] = fields.DatetimeField(auto_now=True, source_field="updated_at")
+        attrs["publishedAt"] = fields.DatetimeField(null=True, source_field="published_at")
+        attrs["Meta"] = type("Meta", (), {
+            "table": ct.collection_name,
+            "app": APP_LABEL,
+            "indexes": tuple(ct.indexes),
+        })
+        attrs["__module__"] = module_name
+        attrs["__qualname__"] = ct.model_name
+        model = type(ct.model_name, (Model,), attrs)
+        model.__doc__ = ct.description or ct.display_name
+        setattr(module, ct.model_name, model)
+        by_uid[ct.uid] = model
+    if problems:
+        raise SchemaError(problems)
+    module.__all__ = [m.__name__ for m in by_uid.values()]  # type: ignore[attr-defined]
+    sys.modules[module_name] = module
+    return Models(module, by_uid, registry)
+
+
+def stores_relation(attr: Attribute) -> bool:
+    """Whether this side of a relation owns a column or join table (see module docs)."""
+    if attr.relation in ("manyToOne", "oneWay", "manyWay"):
+        return True
+    if attr.relation == "oneToMany":
+        return attr.inversed_by is None and attr.mapped_by is None
+    return attr.mapped_by is None
+
+
+def _relation_field(ct: ContentType, attr: Attribute, registry: Registry) -> Any:
+    if not stores_relation(attr):
+        return None  # Tortoise adds the reverse accessor from the owning side
+    assert attr.target is not None
+    target = registry.get(attr.target)
+    to = f"{APP_LABEL}.{target.model_name}"
+    reverse = attr.inversed_by or attr.mapped_by
+    if attr.relation in ("manyToOne", "oneWay"):
+        return fields.ForeignKeyField(
+            to, related_name=reverse or False, null=True, on_delete=fields.SET_NULL,
+            source_field=f"{column_name(attr.name)}_id", db_index=True,
+        )
+    if attr.relation == "oneToOne":
+        return fields.OneToOneField(
+            to, related_name=reverse or False, null=True, on_delete=fields.SET_NULL,
+            source_field=f"{column_name(attr.name)}_id",
+        )
+    own_key = f"{column_name(ct.singular_name.replace('-', '_'))}_id"
+    other_key = f"{column_name(target.singular_name.replace('-', '_'))}_id"
+    if own_key == other_key:
+        other_key = f"related_{other_key}"
+    return fields.ManyToManyField(
+        to,
+        through=f"{ct.collection_name}_{column_name(attr.name)}_lnk",
+        backward_key=own_key,
+        forward_key=other_key,
+        related_name=reverse or f"{ct.collection_name}_{attr.name}_of",
+    )

@@ -1,0 +1,84 @@
+"""Attribute type → Tortoise field: the one table that decides storage of scalars.
+
+Columns are nullable whatever ``required`` says, as in Strapi: ``required`` is
+enforced by validation on writes, so adding a required attribute to a table
+that already has rows is an ordinary, non-destructive migration. ``unique`` and
+lengths are real database constraints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tortoise import fields
+
+from cms.content import Attribute
+
+#: Strapi's string columns are varchar(255); a longer maxLength widens the column.
+DEFAULT_STRING_LENGTH = 255
+
+
+def column_name(name: str) -> str:
+    """Attribute names are camelCase, columns snake_case (as Strapi's tables)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _string(attr: Attribute, **kw: Any) -> fields.Field[Any]:
+    length = max(DEFAULT_STRING_LENGTH, attr.max_length or 0)
+    return fields.CharField(max_length=length, **kw)
+
+
+FIELD_FACTORIES: dict[str, Callable[..., fields.Field[Any]]] = {
+    "string": _string,
+    "email": _string,
+    "password": _string,
+    "uid": _string,
+    "enumeration": _string,
+    "text": lambda attr, **kw: fields.TextField(**kw),
+    "richtext": lambda attr, **kw: fields.TextField(**kw),
+    "integer": lambda attr, **kw: fields.IntField(**kw),
+    "biginteger": lambda attr, **kw: fields.BigIntField(**kw),
+    "float": lambda attr, **kw: fields.FloatField(**kw),
+    "decimal": lambda attr, **kw: fields.DecimalField(max_digits=10, decimal_places=2, **kw),
+    "date": lambda attr, **kw: fields.DateField(**kw),
+    "time": lambda attr, **kw: fields.TimeField(**kw),
+    "datetime": lambda attr, **kw: fields.DatetimeField(**kw),
+    "timestamp": lambda attr, **kw: fields.DatetimeField(**kw),
+    "boolean": lambda attr, **kw: fields.BooleanField(**kw),
+    "json": lambda attr, **kw: fields.JSONField(**kw),
+    "blocks": lambda attr, **kw: fields.JSONField(**kw),
+}
+
+
+def scalar_field(attr: Attribute) -> fields.Field[Any]:
+    """The Tortoise field that stores one scalar attribute."""
+    # TextField cannot carry a unique index on every database; uniqueness of
+    # long text is left to validation.
+    unique = attr.unique and attr.type not in ("text", "richtext", "json", "blocks")
+    return FIELD_FACTORIES[attr.type](
+        attr,
+        source_field=column_name(attr.name),
+        null=True,
+        unique=unique,
+        default=_python_default(attr),
+    )
+
+
+_PARSE_DEFAULT: dict[str, Callable[[Any], Any]] = {
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+    "datetime": dt.datetime.fromisoformat,
+    "timestamp": dt.datetime.fromisoformat,
+    "decimal": lambda v: decimal.Decimal(str(v)),
+}
+
+
+def _python_default(attr: Attribute) -> Any:
+    """Schema defaults are JSON; dates and decimals become Python values."""
+    if attr.default is None:
+        return None
+    return _PARSE_DEFAULT.get(attr.type, lambda v: v)(attr.default)
