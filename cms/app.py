@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ _app_ids = itertools.count(1)
 class CMS:
     """A project, assembled: what plugins and the serving layer work with.
 
-    >>> app = create_app(Path("."), mode="develop")
+    >>> app = create_app(load_project(Path("."), mode="develop"))
     >>> app.add_route(my_handler, "/api/hello", methods=["GET"])
     >>> app.lifecycles.subscribe({"afterCreate": notify}, ["api::message.message"])
     """
@@ -76,6 +77,9 @@ class CMS:
             raise RuntimeError("mount() must be called from a plugin's register()")
         self._mounts[prefix.rstrip("/")] = asgi_app
 
+    def mounted_prefixes(self) -> list[str]:
+        return sorted(self._mounts)
+
     def socket_server(self, **options: Any) -> socketio.AsyncServer:
         """The Socket.IO server at ``/socket.io/``; the first caller may pass options.
 
@@ -112,22 +116,32 @@ class CMS:
             await database.disconnect()
 
 
-def load_project(root: Path, mode: Mode = "develop") -> tuple[Settings, list[LoadedPlugin], Registry, Models]:
-    """Everything up to the generated models, without serving (used by the CLI too)."""
+@dataclass(frozen=True)
+class Project:
+    """A project loaded up to its generated models, not yet serving."""
+
+    settings: Settings
+    plugins: list[LoadedPlugin]
+    registry: Registry
+    models: Models
+
+
+def load_project(root: Path, mode: Mode = "develop") -> Project:
+    """Config, plugins, schemas and models: everything that can fail before serving."""
+    root = root.resolve()
     settings = load_settings(root, mode)
     plugins = load_plugins(settings)
     sources = discover(root / "content_types", {p.name: p.directory for p in plugins})
     registry = load_registry(sources, root)
-    return settings, plugins, registry, build_models(registry)
+    return Project(settings, plugins, registry, build_models(registry))
 
 
-def create_app(root: Path, mode: Mode = "develop") -> CMS:
-    """Assemble the project at ``root``; the database is connected when serving starts."""
-    settings, plugins, registry, models = load_project(root.resolve(), mode)
-    app = CMS(settings, registry, models, plugins)
-    app.lifecycles.load_project_hooks(registry)
+def create_app(project: Project) -> CMS:
+    """Assemble a loaded project; the database is connected when serving starts."""
+    app = CMS(project.settings, project.registry, project.models, project.plugins)
+    app.lifecycles.load_project_hooks(project.registry)
     health.register(app)
-    for loaded in plugins:
+    for loaded in project.plugins:
         loaded.plugin.register(app)
     app.sanic.register_listener(app._startup, "before_server_start")
     app.sanic.register_listener(app._shutdown, "after_server_stop")

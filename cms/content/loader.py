@@ -141,11 +141,13 @@ def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType |
     indexes = _parse_indexes(options.get("indexes", []), raw_attributes, bad)
 
     collection_name = raw.get("collectionName") or names.get("pluralName", "").replace("-", "_")
-    if not isinstance(collection_name, str) or not _TABLE.match(collection_name):
+    if collection_name and not (isinstance(collection_name, str) and _TABLE.match(collection_name)):
         bad(f'"collectionName" must be a valid table name (letters, digits, underscores), not {collection_name!r}')
 
-    if problems:
+    if len(names) < 2 or not collection_name or kind not in ("collectionType", "singleType"):
         return None, problems
+    # With only attribute-level problems the type is still returned (without the
+    # broken attributes) so that cross-type checks can report their findings too.
     singular = names["singularName"]
     uid = f"plugin::{source.plugin}.{singular}" if source.plugin else f"api::{singular}.{singular}"
     return ContentType(
@@ -165,7 +167,7 @@ def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType |
         aliases=tuple(aliases),
         options=options,
         plugin_options=plugin_options,
-    ), []
+    ), problems
 
 
 def _parse_indexes(value: Any, attributes: dict[str, Any], bad: Any) -> tuple[tuple[str, ...], ...]:

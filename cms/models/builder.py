@@ -16,6 +16,12 @@ How relations are stored (the owning side holds the data):
 ``oneToMany``      the reverse of the target's ``manyToOne`` when paired;
                    a join table when it has no inverse side
 =================  ==========================================================
+
+A to-one relation whose foreign key would close a cycle between tables (a
+writer's favourite book while each book has a writer) is stored in a join
+table instead, because neither table could be created first (Tortoise refuses
+such schemas). :attr:`Models.joined_to_one` lists these; the layers above treat
+them as to-one relations all the same.
 """
 
 from __future__ import annotations
@@ -50,10 +56,13 @@ class Models:
     >>> Message = models["api::message.message"]
     """
 
-    def __init__(self, module: types.ModuleType, by_uid: dict[str, type[Model]], registry: Registry):
+    def __init__(self, module: types.ModuleType, by_uid: dict[str, type[Model]], registry: Registry,
+                 joined_to_one: frozenset[tuple[str, str]] = frozenset()):
         self.module = module
         self.registry = registry
         self._by_uid = by_uid
+        #: (UID, attribute) of to-one relations stored in a join table (see module docs)
+        self.joined_to_one = joined_to_one
 
     @property
     def module_name(self) -> str:
@@ -74,6 +83,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
     module = types.ModuleType(module_name, "Models generated from content_types/*/schema.json")
     problems: list[Problem] = []
     by_uid: dict[str, type[Model]] = {}
+    links = _ForeignKeyGraph()
     for ct in registry:
         attrs: dict[str, Any] = {
             "id": fields.IntField(primary_key=True),
@@ -88,7 +98,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
             if attr.is_scalar:
                 attrs[attr.name] = scalar_field(attr)
             elif attr.is_relation:
-                relation = _relation_field(ct, attr, registry)
+                relation = _relation_field(ct, attr, registry, links)
                 if relation is not None:
                     attrs[attr.name] = relation
         attrs["createdAt"] = fields.DatetimeField(auto_now_add=True, source_field="created_at")
@@ -109,7 +119,34 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         raise SchemaError(problems)
     module.__all__ = [m.__name__ for m in by_uid.values()]  # type: ignore[attr-defined]
     sys.modules[module_name] = module
-    return Models(module, by_uid, registry)
+    return Models(module, by_uid, registry, frozenset(links.joined))
+
+
+class _ForeignKeyGraph:
+    """Foreign keys between tables; refuses the edge that would close a cycle."""
+
+    def __init__(self) -> None:
+        self.edges: dict[str, set[str]] = {}
+        self.joined: list[tuple[str, str]] = []
+
+    def add(self, source: str, attribute: str, target: str) -> bool:
+        """Record ``source.attribute → target``; False if it must live in a join table."""
+        if source != target and self._reaches(target, source):
+            self.joined.append((source, attribute))
+            return False
+        self.edges.setdefault(source, set()).add(target)
+        return True
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        seen, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                stack.extend(self.edges.get(node, ()))
+        return False
 
 
 def stores_relation(attr: Attribute) -> bool:
@@ -121,22 +158,19 @@ def stores_relation(attr: Attribute) -> bool:
     return attr.mapped_by is None
 
 
-def _relation_field(ct: ContentType, attr: Attribute, registry: Registry) -> Any:
+def _relation_field(ct: ContentType, attr: Attribute, registry: Registry, links: _ForeignKeyGraph) -> Any:
     if not stores_relation(attr):
         return None  # Tortoise adds the reverse accessor from the owning side
     assert attr.target is not None
     target = registry.get(attr.target)
     to = f"{APP_LABEL}.{target.model_name}"
     reverse = attr.inversed_by or attr.mapped_by
-    if attr.relation in ("manyToOne", "oneWay"):
-        return fields.ForeignKeyField(
+    to_one = attr.relation in ("manyToOne", "oneWay", "oneToOne")
+    if to_one and links.add(ct.uid, attr.name, target.uid):
+        factory = fields.OneToOneField if attr.relation == "oneToOne" else fields.ForeignKeyField
+        return factory(
             to, related_name=reverse or False, null=True, on_delete=fields.SET_NULL,
             source_field=f"{column_name(attr.name)}_id", db_index=True,
-        )
-    if attr.relation == "oneToOne":
-        return fields.OneToOneField(
-            to, related_name=reverse or False, null=True, on_delete=fields.SET_NULL,
-            source_field=f"{column_name(attr.name)}_id",
         )
     own_key = f"{column_name(ct.singular_name.replace('-', '_'))}_id"
     other_key = f"{column_name(target.singular_name.replace('-', '_'))}_id"

@@ -27,6 +27,30 @@ def column_name(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+class TimeOfDayField(fields.Field[dt.time]):
+    """Strapi's ``time``, stored as ``HH:MM:SS.mmm`` text.
+
+    Tortoise's own TimeField cannot be bound by SQLite's driver and attaches a
+    timezone to a time of day; text in a fixed format compares and sorts the
+    same on every database.
+    """
+
+    SQL_TYPE = "VARCHAR(12)"
+    field_type = dt.time
+
+    def to_db_value(self, value: Any, instance: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.time.fromisoformat(value)
+        return value.strftime("%H:%M:%S.%f")[:12]
+
+    def to_python_value(self, value: Any) -> dt.time | None:
+        if value is None or isinstance(value, dt.time):
+            return value
+        return dt.time.fromisoformat(value)
+
+
 def _string(attr: Attribute, **kw: Any) -> fields.Field[Any]:
     length = max(DEFAULT_STRING_LENGTH, attr.max_length or 0)
     return fields.CharField(max_length=length, **kw)
@@ -45,7 +69,7 @@ FIELD_FACTORIES: dict[str, Callable[..., fields.Field[Any]]] = {
     "float": lambda attr, **kw: fields.FloatField(**kw),
     "decimal": lambda attr, **kw: fields.DecimalField(max_digits=10, decimal_places=2, **kw),
     "date": lambda attr, **kw: fields.DateField(**kw),
-    "time": lambda attr, **kw: fields.TimeField(**kw),
+    "time": lambda attr, **kw: TimeOfDayField(**kw),
     "datetime": lambda attr, **kw: fields.DatetimeField(**kw),
     "timestamp": lambda attr, **kw: fields.DatetimeField(**kw),
     "boolean": lambda attr, **kw: fields.BooleanField(**kw),

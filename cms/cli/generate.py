@@ -1,0 +1,57 @@
+"""``cms generate content-type|plugin``: write skeletons into the project."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cms.cli import scaffold
+
+
+class GenerateError(Exception):
+    """The name is invalid or the target already exists."""
+
+
+def add_commands(commands: Any) -> None:
+    cmd = commands.add_parser("generate", help="write a content-type or plugin skeleton")
+    sub = cmd.add_subparsers(dest="generate_command", required=True, metavar="WHAT")
+    ct = sub.add_parser("content-type", help="content_types/<name>/schema.json")
+    ct.add_argument("name", help="singular name, e.g. article or blog-post")
+    ct.add_argument("--plural", help="plural name (default: English plural of name)")
+    ct.set_defaults(run=content_type)
+    plugin = sub.add_parser("plugin", help="plugins/<name>/ enabled in config/plugins.toml")
+    plugin.add_argument("name", help="plugin name, e.g. audit_log")
+    plugin.set_defaults(run=plugin_skeleton)
+
+
+def content_type(args: argparse.Namespace) -> int:
+    _check_name(args.name)
+    folder = args.project / "content_types" / scaffold.snake(args.name)
+    if folder.exists():
+        raise GenerateError(f"{folder} already exists")
+    folder.mkdir(parents=True)
+    (folder / "schema.json").write_text(scaffold.content_type_schema(args.name, args.plural))
+    print(f"wrote {folder / 'schema.json'}")
+    return 0
+
+
+def plugin_skeleton(args: argparse.Namespace) -> int:
+    _check_name(args.name)
+    name = scaffold.snake(args.name)
+    folder = args.project / "plugins" / name
+    if folder.exists():
+        raise GenerateError(f"{folder} already exists")
+    (folder / "content_types").mkdir(parents=True)
+    (folder / "__init__.py").write_text(scaffold.plugin_init(name))
+    (folder / "content_types" / ".keep").write_text("")
+    config = args.project / "config" / "plugins.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n[{name}]\nenabled = true\n")
+    print(f"wrote {folder}/ and enabled it in {config}")
+    return 0
+
+
+def _check_name(name: str) -> None:
+    if not scaffold.is_valid_name(name):
+        raise GenerateError(f"invalid name {name!r}: use lowercase letters, digits, - or _, starting with a letter")

@@ -1,0 +1,43 @@
+"""``cms``: the command line, working on the project in the current directory.
+
+One sub-module per command family; this file only wires argparse to them and
+turns the framework's user-facing errors into a message and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cms.cli import generate, migrate, project, serve
+from cms.config import ConfigError
+from cms.content import SchemaError
+from cms.models.migrations import MigrationError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cms", description="A headless CMS with Strapi's REST contract.")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project directory (default: current)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve.add_commands(commands)
+    migrate.add_commands(commands)
+    generate.add_commands(commands)
+    project.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (SchemaError, ConfigError, MigrationError, generate.GenerateError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

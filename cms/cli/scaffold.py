@@ -1,0 +1,103 @@
+"""Files written by ``cms new`` and ``cms generate``: skeletons from defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any
+
+from cms.config import ApiSettings, DatabaseSettings, ServerSettings
+
+_KEBAB = re.compile(r"^[a-z][a-z0-9]*([-_][a-z0-9]+)*$")
+
+
+def is_valid_name(name: str) -> bool:
+    return bool(_KEBAB.match(name))
+
+
+def kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def snake(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def pluralize(word: str) -> str:
+    """English plural good enough for a skeleton; the developer can edit it."""
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def content_type_schema(name: str, plural: str | None = None) -> str:
+    singular = kebab(name)
+    plural_name = kebab(plural or pluralize(singular))
+    schema = {
+        "kind": "collectionType",
+        "collectionName": snake(plural_name),
+        "info": {
+            "singularName": singular,
+            "pluralName": plural_name,
+            "displayName": singular.replace("-", " ").capitalize(),
+            "description": "",
+        },
+        "options": {"draftAndPublish": False},
+        "pluginOptions": {},
+        "attributes": {"title": {"type": "string", "required": True}},
+    }
+    return json.dumps(schema, indent=2) + "\n"
+
+
+def settings_toml(cls: type, comment: str) -> str:
+    """A config file listing every key of ``cls`` with its default value."""
+    lines = [f"# {comment}"]
+    for field in dataclasses.fields(cls):
+        lines.append(f"{field.name} = {_toml_value(field.default)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
+PROJECT_FILES: dict[str, str] = {
+    "config/server.toml": settings_toml(ServerSettings, "Server settings; override with CMS_SERVER_<KEY>."),
+    "config/database.toml": settings_toml(DatabaseSettings, "Database; override with CMS_DATABASE_URL."),
+    "config/api.toml": settings_toml(ApiSettings, "REST API settings; override with CMS_API_<KEY>."),
+    "config/plugins.toml": "# Enabled plugins, one table each: [name] then its settings.\n",
+    ".gitignore": ".tmp/\nconfig/secrets.toml\n__pycache__/\n",
+    "content_types/.keep": "",
+    "plugins/.keep": "",
+    "migrations/.keep": "",
+}
+
+
+def plugin_init(name: str) -> str:
+    cls = "".join(part.capitalize() for part in re.split(r"[-_]", name)) + "Plugin"
+    return f'''"""The {name} plugin."""
+
+from cms.plugins import Plugin
+
+
+class {cls}(Plugin):
+    def register(self, app):
+        """Add routes (app.add_route), lifecycle subscribers (app.lifecycles.subscribe),
+        permission actions (app.add_actions) and socket handlers (app.socket_server())."""
+
+    async def bootstrap(self, app):
+        """Runs once the database is connected, before serving."""
+
+    async def destroy(self, app):
+        """Runs at shutdown, before the database closes."""
+
+
+plugin = {cls}()
+'''

@@ -1,0 +1,244 @@
+"""Schema migrations for the generated models: the one module that wraps aerich.
+
+Migration files live in ``<location>/<app>/`` (the caller picks ``location``, one
+folder per SQL dialect, because aerich writes dialect-specific SQL into them).
+
+Why this wrapper exists rather than calling aerich directly:
+
+* aerich keeps its diff state on the ``Migrate`` *class* and never clears it, so a
+  second ``migrate`` in the same process repeats the first one's statements. Every
+  operation here starts from a reset state.
+* Tortoise keeps its state in a context variable. Each operation runs in its own
+  ``TortoiseContext``, which closes every connection on the way out (an open
+  aiosqlite connection hangs the interpreter at exit) and leaves whatever context
+  the application has set up untouched.
+* Files are diffed against the newest *file*. aerich's online default diffs
+  against the newest migration recorded in the database: with pending files it
+  would repeat their changes under their number and, non-interactively, delete
+  them as "conflicting". Diffing files also means ``make`` needs no database.
+* aerich applies anything, including ``DROP COLUMN``; ``up`` refuses destructive
+  files unless explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aerich import Command
+from aerich.migrate import Migrate
+from aerich.models import Aerich
+from aerich.utils import get_app_connection
+from tortoise.context import TortoiseContext
+from tortoise.exceptions import BaseORMException, OperationalError
+
+__all__ = ["MigrationError", "MigrationStatus", "Migrations"]
+
+_AERICH_MODELS = "aerich.models"
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+# Statements that lose data. ``ALTER TABLE t DROP x`` drops column x (the COLUMN
+# keyword is optional in PostgreSQL); dropping an index, constraint, default or
+# NOT NULL does not lose rows. A table rebuild (the SQLite way of changing a
+# table) always contains a ``DROP TABLE`` and is therefore caught as well.
+_DESTRUCTIVE = re.compile(
+    r"DROP\s+TABLE\b"
+    r"|ALTER\s+TABLE\s+\S+\s+DROP\s+"
+    r"(?!INDEX\b|CONSTRAINT\b|FOREIGN\s+KEY\b|PRIMARY\s+KEY\b|DEFAULT\b|NOT\s+NULL\b|CHECK\b)",
+    re.IGNORECASE,
+)
+
+
+class MigrationError(Exception):
+    """A migration step cannot proceed; the message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """Where the database and the migration folder stand relative to the models."""
+
+    applied: list[str]
+    """Migration file names recorded as applied in the database, oldest first."""
+    pending: list[str]
+    """Files in the folder that are not applied yet, in the order ``up`` applies them."""
+    models_changed: bool
+    """The models differ from the state stored in the newest file: ``make`` would write one."""
+    destructive: dict[str, list[str]]
+    """Pending file name -> its statements that drop data (tables or columns)."""
+
+
+def _destructive_statements(sql: str) -> list[str]:
+    """The statements of ``sql`` that drop data, as written in the file.
+
+    Splitting on ``;`` is good enough for aerich's output, which never puts a
+    semicolon inside a statement that drops something.
+    """
+    statements = (" ".join(part.split()) for part in sql.split(";"))
+    return [s for s in statements if s and _DESTRUCTIVE.match(s)]
+
+
+def _reset_aerich_state() -> None:
+    """Forget what the previous aerich run accumulated on the ``Migrate`` class."""
+    for name in (
+        "upgrade_operators",
+        "downgrade_operators",
+        "_upgrade_fk_m2m_index_operators",
+        "_downgrade_fk_m2m_index_operators",
+        "_upgrade_m2m",
+        "_downgrade_m2m",
+    ):
+        setattr(Migrate, name, [])
+    Migrate._rename_fields = {}
+    Migrate._rename_models = {}
+    Migrate._last_version_content = None
+
+
+class Migrations:
+    """Make, inspect and apply the migration files of one Tortoise app."""
+
+    def __init__(self, tortoise_config: dict, location: Path, app: str = "models") -> None:
+        apps = dict(tortoise_config.get("apps", {}))
+        if app not in apps:
+            raise MigrationError(f"The Tortoise config has no app named {app!r}.")
+        # aerich records applied files in its own table, which must belong to the app.
+        models = list(apps[app]["models"])
+        if _AERICH_MODELS not in models:
+            models.append(_AERICH_MODELS)
+        apps[app] = {**apps[app], "models": models}
+        self._config = {**tortoise_config, "apps": apps}
+        self.location = location
+        self.app = app
+
+    @property
+    def folder(self) -> Path:
+        """Where aerich keeps this app's files."""
+        return self.location / self.app
+
+    @asynccontextmanager
+    async def _command(self) -> AsyncIterator[Command]:
+        """An aerich Command on fresh state, whose connections are closed on exit.
+
+        ``offline`` init makes aerich diff against the newest file; it also means
+        nothing connects to the database until a query needs it.
+        """
+        _reset_aerich_state()
+        async with TortoiseContext():
+            command = Command(self._config, self.app, str(self.location))
+            await command.init(offline=True)
+            yield command
+
+    async def _applied(self) -> list[str]:
+        query = Aerich.filter(app=self.app).order_by("id").values_list("version", flat=True)
+        try:
+            versions = await query
+        except OperationalError:  # no aerich table yet: nothing applied
+            return []
+        return list(versions)
+
+    async def _inspect(
+        self, command: Command
+    ) -> tuple[list[str], list[str], dict[str, list[str]]]:
+        """Applied and pending files, and the destructive statements of the pending ones."""
+        applied = await self._applied()
+        pending = [f for f in await command.history() if f not in applied]
+        connection = get_app_connection(self._config, self.app)
+        destructive = {}
+        for name in pending:
+            sql = await Migrate.get_migration_info_for_file(name).upgrade(connection)
+            if statements := _destructive_statements(sql):
+                destructive[name] = statements
+        return applied, pending, destructive
+
+    async def _models_changed(self, newest: str | None) -> bool:
+        """Whether ``make`` would write a file, found by running it on a scratch copy.
+
+        ``newest`` is the newest file name (None for an empty folder): the only
+        file aerich reads to know the recorded model state and the next number.
+        """
+        with tempfile.TemporaryDirectory() as scratch:
+            probe = Migrations(self._config, Path(scratch), self.app)
+            probe.folder.mkdir()
+            if newest:
+                shutil.copy(self.folder / newest, probe.folder)
+            return await probe.make("probe") is not None
+
+    async def status(self) -> MigrationStatus:
+        """Applied/pending files, whether a ``make`` is due, and which pending files drop data."""
+        async with self._command() as command:
+            applied, pending, destructive = await self._inspect(command)
+            files = await command.history()
+        changed = await self._models_changed(files[-1] if files else None)
+        return MigrationStatus(applied, pending, changed, destructive)
+
+    async def make(self, name: str) -> str | None:
+        """Write a migration file for what changed since the newest one; None when nothing did.
+
+        On an empty folder, writes the initial migration (aerich always names it
+        ``0_<timestamp>_init.py``). It uses ``CREATE TABLE IF NOT EXISTS`` and
+        is written without looking at the database, so neither existing tables
+        nor aerich rows from an earlier history get in the way.
+
+        Only the files are compared, so the database is not needed. A field
+        removed and another added with the very same definition is written as
+        a column rename (aerich's non-interactive answer), keeping the data.
+        """
+        if not _NAME.fullmatch(name):
+            raise MigrationError(f"Invalid migration name {name!r}: use letters, digits and '_'.")
+        async with self._command() as command:
+            if await command.history():
+                return await command.migrate(name, no_input=True, offline=True) or None
+            try:
+                await command.init_migrations(safe=True)
+            except FileExistsError as exc:
+                raise MigrationError(
+                    f"{self.folder} holds no migration files but is not empty ({exc}); "
+                    "remove what is left in it, then run make again."
+                ) from exc
+            return (await command.history())[0]
+
+    async def up(self, *, allow_destructive: bool = False) -> list[str]:
+        """Apply the pending files in order and return their names.
+
+        A file that drops data is refused with a MigrationError naming the file
+        and statement, unless ``allow_destructive``. Every pending file is
+        checked before anything runs, so a refusal leaves the database as it
+        was. Each file runs in a transaction, but on SQLite aerich's
+        ``executescript`` commits statement by statement: a file failing
+        half-way there keeps the statements before the failure.
+        """
+        async with self._command() as command:
+            _, pending, destructive = await self._inspect(command)
+            if destructive and not allow_destructive:
+                found = "".join(
+                    f"\n  {name}: {statement}"
+                    for name, statements in destructive.items()
+                    for statement in statements
+                )
+                raise MigrationError(
+                    f"Refusing to apply migrations that destroy data:{found}\n"
+                    "Back up the database and pass --allow-destructive to apply them, "
+                    "or delete the files if the model change was not intended."
+                )
+            try:
+                return await command.upgrade(run_in_transaction=True)
+            except BaseORMException as exc:
+                applied = await self._applied()
+                failed = next((f for f in pending if f not in applied), "a pending migration")
+                raise MigrationError(
+                    f"Migration {failed} failed: {exc}. Files before it stay applied; "
+                    f"fix or delete it in {self.folder}, then run up again."
+                ) from exc
+
+    async def sync(self, name: str = "auto", *, allow_destructive: bool = False) -> list[str]:
+        """Develop mode: make (if models changed) then up. Returns names applied.
+
+        A destructive change is written but, unless allowed, not applied: the
+        file stays pending and ``up`` names it, so nothing is dropped silently.
+        """
+        await self.make(name)
+        return await self.up(allow_destructive=allow_destructive)
