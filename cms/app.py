@@ -18,6 +18,11 @@ import socketio
 from sanic import Sanic
 
 from cms import database, health
+from cms.permissions import Authorizer, allow_all, deny_all
+from cms.query.reader import Reader, prepare_connection
+from cms.query.sql import Compiler
+from cms.rest import errors as rest_errors
+from cms.rest.routes import build_routes
 from cms.asgi import ASGIApp, compose
 from cms.config import Mode, Settings, load_settings
 from cms.content import Registry, discover, load_registry
@@ -53,6 +58,10 @@ class CMS:
         self._sio: socketio.AsyncServer | None = None
         self._asgi: ASGIApp | None = None
         self.db_config = database.tortoise_config(settings, models.module_name)
+        #: reads documents with SQL compiled from Strapi queries (REST, admin, realtime)
+        self.reader = Reader(Compiler(registry, models, settings.dialect))
+        #: the permission hook of every request; see :mod:`cms.permissions`
+        self.authorizer: Authorizer = allow_all if settings.develop else deny_all
 
     # -- public API for plugins ------------------------------------------------
 
@@ -66,6 +75,10 @@ class CMS:
     def add_route(self, handler: Callable[..., Any], path: str, methods: Iterable[str] = ("GET",), name: str | None = None) -> None:
         """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``."""
         self.sanic.add_route(handler, path, methods=list(methods), name=name or handler.__name__)
+
+    def set_authorizer(self, authorizer: Authorizer) -> None:
+        """Install the permission check (users_permissions does this in ``register``)."""
+        self.authorizer = authorizer
 
     def add_actions(self, actions: Iterable[str]) -> None:
         """Declare permission actions (e.g. ``plugin::realtime.join``) that roles can be granted."""
@@ -99,11 +112,13 @@ class CMS:
     def asgi(self) -> ASGIApp:
         """The composite ASGI app (built on first access, after plugins registered)."""
         if self._asgi is None:
-            self._asgi = compose(self.socket_server(), self.sanic, self._mounts)
+            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api.max_body_bytes)
         return self._asgi
 
     async def _startup(self, *_: Any) -> None:
         await database.connect(self.db_config)
+        await database.ping()
+        await prepare_connection(database.connection())
         for loaded in self.plugins:
             await loaded.plugin.bootstrap(self)
         log.info("ready: %d content types, %d plugins", len(self.registry), len(self.plugins))
@@ -141,6 +156,8 @@ def create_app(project: Project) -> CMS:
     app = CMS(project.settings, project.registry, project.models, project.plugins)
     app.lifecycles.load_project_hooks(project.registry)
     health.register(app)
+    rest_errors.install(app.sanic)
+    build_routes(app)
     for loaded in project.plugins:
         loaded.plugin.register(app)
     app.sanic.register_listener(app._startup, "before_server_start")

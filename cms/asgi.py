@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import orjson
 import socketio
 
 Scope = MutableMapping[str, Any]
@@ -39,6 +40,52 @@ class PathDispatch:
         await self.default(scope, receive, send)
 
 
-def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp]) -> ASGIApp:
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with Strapi's 413 envelope.
+
+    Sanic's own limit is not applied when it runs under an ASGI server, so the
+    body is read here first (declared length or chunked) and replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        replay = iter(messages)
+
+        async def replayed() -> MutableMapping[str, Any]:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
+
+    async def _too_large(self, send: Send) -> None:
+        body = orjson.dumps({"data": None, "error": {
+            "status": 413, "name": "PayloadTooLargeError", "message": "Entity too large", "details": {}}})
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], max_body_bytes: int) -> ASGIApp:
     """The composite app served by uvicorn or granian."""
-    return socketio.ASGIApp(sio, other_asgi_app=PathDispatch(default, mounts), socketio_path="socket.io")
+    api = BodyLimit(default, max_body_bytes)
+    return socketio.ASGIApp(sio, other_asgi_app=PathDispatch(api, mounts), socketio_path="socket.io")

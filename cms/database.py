@@ -37,6 +37,10 @@ async def disconnect() -> None:
     await Tortoise.close_connections()
 
 
+def connection() -> Any:
+    return Tortoise.get_connection("default")
+
+
 async def ping() -> None:
     """Raise if the database cannot answer a trivial query."""
     await Tortoise.get_connection("default").execute_query("SELECT 1")

@@ -1,81 +1,269 @@
-"""The document service: the one place that writes entries and fires lifecycles.
+"""The document service: the one place that reads and writes entries and fires lifecycles.
 
-REST, the admin and the realtime plugin all call it, so a change fires its
-hooks exactly once whoever made it. Entries are addressed by ``documentId``,
-the public identifier, never by row id.
+REST, the admin and the realtime plugin all call it, so a change is validated
+the same way and fires its hooks exactly once whoever made it. Entries are
+addressed by ``documentId``, the public identifier. Reads go through
+:class:`cms.query.reader.Reader` (SQL built by us, rows shaped straight into
+documents); writes go through the generated models inside one transaction.
+
+A caller's :class:`~cms.permissions.Access` narrows everything: reads only see
+entries matching its condition, updates and deletes of other entries are "not
+found", and an entry created or updated must match the condition afterwards or
+the whole write is rolled back (403).
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from tortoise.models import Model
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from cms.content import ContentType
-from cms.errors import NotFoundError
+from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
+from cms.passwords import hash_password
+from cms.permissions import Access
+from cms.query.ast import And, Condition, Node, Pagination, Query
+from cms.query.sql import SQL, quote
+from cms.validation import CleanData, RelationWrite, validate
 
 if TYPE_CHECKING:
     from cms.app import CMS
+    from cms.query.reader import Document
+
+OPEN = Access()
 
 
 class DocumentService:
-    """Create, read, update and delete entries of one content type.
+    """Find, create, update and delete entries of one content type.
 
     >>> messages = DocumentService(app, "api::message.message")
-    >>> entry = await messages.create({"text": "hello", "room": "lobby"})
-    >>> await messages.delete(entry.documentId)
+    >>> doc = await messages.create({"text": "hello", "room": "lobby"})
+    >>> page, total = await messages.find_many(Query(filters=...))
+    >>> await messages.delete(doc["documentId"])
     """
 
     def __init__(self, app: CMS, uid: str) -> None:
         self.app = app
         self.content_type: ContentType = app.registry.get(uid)
-        self.model: type[Model] = app.models[uid]
+        self.model = app.models[uid]
 
     def _event(self, action: str, **params: Any) -> LifecycleEvent:
         return LifecycleEvent(action=action, model=self.content_type, params=params)
 
-    async def find_one(self, document_id: str) -> Model:
-        event = self._event("findOne", where={"documentId": document_id})
+    # -- reads ----------------------------------------------------------------------
+
+    async def find_many(self, query: Query, access: Access = OPEN) -> tuple[list[Document], int | None]:
+        event = self._event("findMany", query=query)
+        await self.app.lifecycles.fire("beforeFindMany", event)
+        documents, total = await self.app.reader.find_many(
+            self.content_type, event.params["query"], access.variables, access.condition)
+        event.result = documents
+        await self.app.lifecycles.fire("afterFindMany", event)
+        return documents, total
+
+    async def find_one(self, document_id: str, query: Query | None = None, access: Access = OPEN) -> Document:
+        """The document, or :class:`NotFoundError` (also when the caller may not see it)."""
+        query = query or Query()
+        event = self._event("findOne", where={"documentId": document_id}, query=query)
         await self.app.lifecycles.fire("beforeFindOne", event)
-        entry = await self.model.get_or_none(documentId=event.params["where"]["documentId"])
-        if entry is None:
+        query = event.params["query"]
+        by_id = Query(filters=_document_filter(event.params["where"]["documentId"], query.filters),
+                      fields=query.fields, populate=query.populate)
+        document = await self.app.reader.find_one(self.content_type, by_id, access.variables, access.condition)
+        if document is None:
             raise NotFoundError()
-        event.result = entry
+        event.result = document
         await self.app.lifecycles.fire("afterFindOne", event)
-        return entry
+        return document
 
-    async def create(self, data: dict[str, Any]) -> Model:
-        event = self._event("create", data=dict(data))
+    async def find_first(self, query: Query | None = None, access: Access = OPEN) -> Document | None:
+        """The single type's entry (or the first match), None when there is none."""
+        query = query or Query()
+        one = Query(filters=query.filters, fields=query.fields, populate=query.populate,
+                    pagination=Pagination("offset", 0, 1, with_count=False))
+        documents, _ = await self.find_many(one, access)
+        return documents[0] if documents else None
+
+    # -- writes ---------------------------------------------------------------------
+
+    async def create(self, data: Any, access: Access = OPEN, query: Query | None = None) -> Document:
+        """Validate and store a new entry; returns it as a document (``query`` picks fields/populate)."""
+        clean = validate(self.content_type, data, partial=False)
+        event = self._event("create", data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeCreate", event)
-        async with in_transaction():
-            entry = await self.model.create(**event.params["data"])
-        event.result = entry
+        clean = self._from_event(event, clean)
+        async with in_transaction() as conn:
+            entry = self.model(**await self._scalars(clean.scalars))
+            entry.publishedAt = dt.datetime.now(dt.timezone.utc)
+            await self._unique(clean.scalars, None, conn)
+            await self._set_to_one_columns(entry, clean.relations, conn)
+            await self._save(entry, conn)
+            await self._write_links(entry.id, clean.relations, conn)
+            await self._check_condition(entry.id, access, conn)
+        document = await self.find_one(entry.documentId, query)
+        event.result = document
         await self.app.lifecycles.fire("afterCreate", event)
-        return entry
+        return document
 
-    async def update(self, document_id: str, data: dict[str, Any]) -> Model:
-        event = self._event("update", where={"documentId": document_id}, data=dict(data))
+    async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None) -> Document:
+        clean = validate(self.content_type, data, partial=True)
+        event = self._event("update", where={"documentId": document_id}, data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeUpdate", event)
-        async with in_transaction():
-            entry = await self.model.get_or_none(documentId=document_id)
-            if entry is None:
-                raise NotFoundError()
-            entry.update_from_dict(event.params["data"])
-            await entry.save()
-        event.result = entry
+        clean = self._from_event(event, clean)
+        async with in_transaction() as conn:
+            entry = await self._visible(document_id, access, conn)
+            entry.update_from_dict(await self._scalars(clean.scalars))
+            await self._unique(clean.scalars, entry.id, conn)
+            await self._set_to_one_columns(entry, clean.relations, conn)
+            await self._save(entry, conn)
+            await self._write_links(entry.id, clean.relations, conn)
+            await self._check_condition(entry.id, access, conn)
+        document = await self.find_one(document_id, query)
+        event.result = document
         await self.app.lifecycles.fire("afterUpdate", event)
-        return entry
+        return document
 
-    async def delete(self, document_id: str) -> Model:
+    async def delete(self, document_id: str, access: Access = OPEN) -> Document:
+        """Remove an entry; returns what it was (as a document)."""
         event = self._event("delete", where={"documentId": document_id})
         await self.app.lifecycles.fire("beforeDelete", event)
-        async with in_transaction():
-            entry = await self.model.get_or_none(documentId=document_id)
-            if entry is None:
-                raise NotFoundError()
-            await entry.delete()
-        event.result = entry
+        document = await self.find_one(document_id, access=access)
+        async with in_transaction() as conn:
+            entry = await self._visible(document_id, access, conn)
+            await entry.delete(using_db=conn)
+        event.result = document
         await self.app.lifecycles.fire("afterDelete", event)
+        return document
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _from_event(self, event: LifecycleEvent, clean: CleanData) -> CleanData:
+        """Hooks may change ``event.params["data"]``; keep what is an attribute."""
+        data = event.params["data"]
+        attrs = self.content_type.attributes
+        return CleanData(
+            {k: v for k, v in data.items() if k in attrs and attrs[k].is_scalar},
+            {k: v for k, v in data.items() if k in attrs and attrs[k].is_relation and isinstance(v, RelationWrite)},
+        )
+
+    async def _scalars(self, scalars: dict[str, Any]) -> dict[str, Any]:
+        values = dict(scalars)
+        for name, value in scalars.items():
+            if self.content_type.attributes[name].type == "password" and isinstance(value, str):
+                values[name] = await asyncio.to_thread(hash_password, value)
+        return values
+
+    async def _visible(self, document_id: str, access: Access, conn: Any) -> Any:
+        entry = await self.model.filter(documentId=document_id).using_db(conn).first()
+        if entry is None:
+            raise NotFoundError()
+        if access.condition is not None and not await self._matches(entry.id, access, conn):
+            raise NotFoundError()
         return entry
+
+    async def _save(self, entry: Any, conn: Any) -> None:
+        try:
+            await entry.save(using_db=conn)
+        except IntegrityError as exc:  # a unique value taken by a concurrent write
+            raise ValidationError("This attribute must be unique", {"errors": []}) from exc
+
+    async def _unique(self, scalars: dict[str, Any], own_id: int | None, conn: Any) -> None:
+        errors = []
+        for name, value in scalars.items():
+            attr = self.content_type.attributes[name]
+            if attr.unique and value is not None:
+                query = self.model.filter(**{name: value}).using_db(conn)
+                if own_id is not None:
+                    query = query.exclude(id=own_id)
+                if await query.exists():
+                    errors.append({"path": [name], "message": "This attribute must be unique",
+                                   "name": "ValidationError", "value": value})
+        if errors:
+            message = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} errors occurred"
+            raise ValidationError(message, {"errors": errors})
+
+    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any) -> list[int]:
+        """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
+        model = self.app.models[uid]
+        doc_ids = [r for r in refs if isinstance(r, str)]
+        row_ids = [r for r in refs if isinstance(r, int)]
+        by_doc = dict(await model.filter(documentId__in=doc_ids).using_db(conn).values_list("documentId", "id")) if doc_ids else {}
+        existing = set(await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True)) if row_ids else set()
+        ids = []
+        for ref in refs:
+            found = by_doc.get(ref) if isinstance(ref, str) else (ref if ref in existing else None)
+            if found is None:
+                raise ValidationError(f'Document with id "{ref}" not found', {
+                    "errors": [{"path": [path], "message": f'Document with id "{ref}" not found',
+                                "name": "ValidationError", "value": ref}]})
+            ids.append(found)
+        return ids
+
+    async def _set_to_one_columns(self, entry: Any, relations: dict[str, RelationWrite], conn: Any) -> None:
+        for name, write in relations.items():
+            storage = self.app.models.storage(self.content_type.uid, name)
+            if storage.kind != "column":
+                continue
+            ids = await self._resolve(storage.target_uid, write.connect, name, conn)
+            if write.mode == "set" or ids:
+                setattr(entry, f"{name}_id", ids[-1] if ids else None)
+            elif write.disconnect:
+                gone = await self._resolve(storage.target_uid, write.disconnect, name, conn)
+                if getattr(entry, f"{name}_id", None) in gone:
+                    setattr(entry, f"{name}_id", None)
+
+    async def _write_links(self, own_id: int, relations: dict[str, RelationWrite], conn: Any) -> None:
+        """Relations stored outside this row: foreign keys on the target, join tables."""
+        dialect = self.app.reader.dialect
+        for name, write in relations.items():
+            storage = self.app.models.storage(self.content_type.uid, name)
+            if storage.kind == "column":
+                continue
+            to_many = self.content_type.attributes[name].is_to_many
+            connect = await self._resolve(storage.target_uid, write.connect, name, conn)
+            disconnect = await self._resolve(storage.target_uid, write.disconnect, name, conn)
+            replace = write.mode == "set" or (not to_many and bool(connect))
+            statements: list[tuple[str, list[Any]]] = []
+            if storage.kind == "reverse_column":
+                table, col = quote(storage.target_table), quote(storage.column)
+                if replace:
+                    statements.append((f"UPDATE {table} SET {col} = NULL WHERE {col} = {{}}", [own_id]))
+                for target_id in disconnect:
+                    statements.append((f"UPDATE {table} SET {col} = NULL WHERE id = {{}} AND {col} = {{}}", [target_id, own_id]))
+                for target_id in connect:
+                    statements.append((f"UPDATE {table} SET {col} = {{}} WHERE id = {{}}", [own_id, target_id]))
+            else:
+                table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
+                if replace:
+                    statements.append((f"DELETE FROM {table} WHERE {mine} = {{}}", [own_id]))
+                for target_id in disconnect:
+                    statements.append((f"DELETE FROM {table} WHERE {mine} = {{}} AND {other} = {{}}", [own_id, target_id]))
+                for target_id in connect:
+                    statements.append((f"DELETE FROM {table} WHERE {mine} = {{}} AND {other} = {{}}", [own_id, target_id]))
+                    statements.append((f"INSERT INTO {table} ({mine}, {other}) VALUES ({{}}, {{}})", [own_id, target_id]))
+            for template, params in statements:
+                sql = SQL(dialect)
+                text = template.format(*(sql.bind(p) for p in params))
+                await conn.execute_query(text, sql.params)
+
+    async def _matches(self, entry_id: int, access: Access, conn: Any) -> bool:
+        reader = self.app.reader
+        sql = SQL(reader.dialect)
+        node: Node = And((Condition(("id",), "$eq", entry_id), access.condition)) if access.condition else Condition(("id",), "$eq", entry_id)
+        where = reader.compiler.node(self.content_type, "t0", node, sql, access.variables)
+        _, rows = await conn.execute_query(
+            f"SELECT 1 FROM {quote(self.content_type.collection_name)} t0 WHERE {where}", sql.params)
+        return bool(rows)
+
+    async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
+        if access.condition is not None and not await self._matches(entry_id, access, conn):
+            raise ForbiddenError()
+
+
+def _document_filter(document_id: str, filters: Node | None) -> Node:
+    match = Condition(("documentId",), "$eq", document_id)
+    return And((match, filters)) if filters is not None else match

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from tests.helpers import database
 from tests.helpers.project import Server, make_project
 
 
-@pytest.fixture
-def database_env() -> Iterator[dict[str, str]]:
-    """Environment selecting this test's database (PostgreSQL when configured)."""
+@contextmanager
+def database_environment() -> Iterator[dict[str, str]]:
+    """Environment selecting a fresh database (PostgreSQL when configured, else the project's SQLite file)."""
     if not database.using_postgres():
         yield {}
         return
@@ -22,6 +23,13 @@ def database_env() -> Iterator[dict[str, str]]:
         yield {"CMS_DATABASE_URL": url}
     finally:
         database.drop_database(url)
+
+
+@pytest.fixture
+def database_env() -> Iterator[dict[str, str]]:
+    """Environment selecting this test's database."""
+    with database_environment() as env:
+        yield env
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ SYSTEM_FIELDS = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
 RESERVED_NAMES = frozenset(
     {*SYSTEM_FIELDS, "document_id", "created_at", "updated_at", "published_at",
      "createdBy", "updatedBy", "created_by", "updated_by", "locale", "localizations",
-     "meta", "pk"}
+}
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")

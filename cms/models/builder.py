@@ -38,6 +38,7 @@ from tortoise.models import Model
 
 from cms.content import Attribute, ContentType, Problem, Registry, SchemaError
 from cms.models.fields import column_name, scalar_field
+from cms.models.storage import Storage
 
 APP_LABEL = "models"
 DEFAULT_MODULE = "cms_models"
@@ -57,12 +58,17 @@ class Models:
     """
 
     def __init__(self, module: types.ModuleType, by_uid: dict[str, type[Model]], registry: Registry,
-                 joined_to_one: frozenset[tuple[str, str]] = frozenset()):
+                 storage: dict[tuple[str, str], Storage], joined_to_one: frozenset[tuple[str, str]] = frozenset()):
         self.module = module
         self.registry = registry
         self._by_uid = by_uid
+        self._storage = storage
         #: (UID, attribute) of to-one relations stored in a join table (see module docs)
         self.joined_to_one = joined_to_one
+
+    def storage(self, uid: str, attribute: str) -> Storage:
+        """Where the links of relation ``attribute`` of type ``uid`` live."""
+        return self._storage[(self.registry.get(uid).uid, attribute)]
 
     @property
     def module_name(self) -> str:
@@ -84,6 +90,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
     problems: list[Problem] = []
     by_uid: dict[str, type[Model]] = {}
     links = _ForeignKeyGraph()
+    storage: dict[tuple[str, str], Storage] = {}
     for ct in registry:
         attrs: dict[str, Any] = {
             "id": fields.IntField(primary_key=True),
@@ -100,7 +107,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
             elif attr.is_relation:
                 relation = _relation_field(ct, attr, registry, links)
                 if relation is not None:
-                    attrs[attr.name] = relation
+                    attrs[attr.name], storage[(ct.uid, attr.name)] = relation
         attrs["createdAt"] = fields.DatetimeField(auto_now_add=True, source_field="created_at")
         attrs["updatedAt"] = fields.DatetimeField(auto_now=True, source_field="updated_at")
         attrs["publishedAt"] = fields.DatetimeField(null=True, source_field="published_at")
@@ -117,9 +124,14 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         by_uid[ct.uid] = model
     if problems:
         raise SchemaError(problems)
+    for ct in registry:  # inverse sides see the owning side's links from the other end
+        for attr in ct.relation_attributes():
+            if (ct.uid, attr.name) not in storage and attr.target:
+                owner = storage[(attr.target, attr.mapped_by or attr.inversed_by or "")]
+                storage[(ct.uid, attr.name)] = owner.flipped(attr.target, registry.get(attr.target).collection_name)
     module.__all__ = [m.__name__ for m in by_uid.values()]  # type: ignore[attr-defined]
     sys.modules[module_name] = module
-    return Models(module, by_uid, registry, frozenset(links.joined))
+    return Models(module, by_uid, registry, storage, frozenset(links.joined))
 
 
 class _ForeignKeyGraph:
@@ -168,18 +180,20 @@ def _relation_field(ct: ContentType, attr: Attribute, registry: Registry, links:
     to_one = attr.relation in ("manyToOne", "oneWay", "oneToOne")
     if to_one and links.add(ct.uid, attr.name, target.uid):
         factory = fields.OneToOneField if attr.relation == "oneToOne" else fields.ForeignKeyField
-        return factory(
+        column = f"{column_name(attr.name)}_id"
+        field = factory(
             to, related_name=reverse or False, null=True, on_delete=fields.SET_NULL,
-            source_field=f"{column_name(attr.name)}_id", db_index=True,
+            source_field=column, db_index=True,
         )
+        return field, Storage("column", target.uid, target.collection_name, column=column)
     own_key = f"{column_name(ct.singular_name.replace('-', '_'))}_id"
     other_key = f"{column_name(target.singular_name.replace('-', '_'))}_id"
     if own_key == other_key:
         other_key = f"related_{other_key}"
-    return fields.ManyToManyField(
-        to,
-        through=f"{ct.collection_name}_{column_name(attr.name)}_lnk",
-        backward_key=own_key,
-        forward_key=other_key,
+    through = f"{ct.collection_name}_{column_name(attr.name)}_lnk"
+    field = fields.ManyToManyField(
+        to, through=through, backward_key=own_key, forward_key=other_key,
         related_name=reverse or f"{ct.collection_name}_{attr.name}_of",
     )
+    return field, Storage("join", target.uid, target.collection_name, join_table=through,
+                          join_self=own_key, join_other=other_key)

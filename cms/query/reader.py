@@ -1,0 +1,215 @@
+"""Run compiled queries and shape rows straight into REST documents.
+
+Rows never become model objects on the read path: each value is turned into
+its JSON form by a per-type converter (Strapi's shapes: ISO 8601 UTC datetimes
+with milliseconds, big integers as strings, decimals as numbers). JSON columns
+read from SQLite are embedded as-is (``orjson.Fragment``), not parsed.
+Populated relations are fetched with one query per relation and level, for
+all parent rows at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from tortoise import Tortoise
+
+from cms.content import ContentType
+from cms.models.fields import column_name
+from cms.query.ast import Node, Pagination, Populate, Query
+from cms.query.sql import SQL, Compiler, quote
+
+Document = dict[str, Any]
+_IN_CHUNK = 500
+
+
+async def prepare_connection(connection: Any) -> None:
+    """Give SQLite a Unicode-aware ``cms_lower`` (its ``lower()`` is ASCII-only)."""
+    raw = getattr(connection, "_connection", None)
+    if raw is not None and hasattr(raw, "create_function"):
+        await raw.create_function("cms_lower", 1, _casefold, deterministic=True)
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+class Reader:
+    """Documents of any content type, read with SQL from :class:`Compiler`."""
+
+    def __init__(self, compiler: Compiler, connection_name: str = "default") -> None:
+        self.compiler = compiler
+        self.dialect = compiler.dialect
+        self.connection_name = connection_name
+
+    async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+        connection = Tortoise.get_connection(self.connection_name)
+        _, rows = await connection.execute_query(text, params)
+        return rows
+
+    async def find_many(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
+                        extra: Node | None = None) -> tuple[list[Document], int | None]:
+        """The page of documents and, when asked, the total matching count."""
+        shaper = _Shaper(ct, query.fields, self.dialect, self._link_columns(ct, query.populate))
+        sql = SQL(self.dialect)
+        rows = await self._fetch(self.compiler.select(ct, query, shaper.columns("t0"), sql, variables, extra), sql.params)
+        documents = [shaper.document(row) for row in rows]
+        await self._populate(ct, documents, rows, shaper, query.populate, variables)
+        total = None
+        page = query.pagination
+        if page is None or page.with_count:
+            count_sql = SQL(self.dialect)
+            total = (await self._fetch(self.compiler.count(ct, query, count_sql, variables, extra), count_sql.params))[0][0]
+        return documents, total
+
+    async def find_one(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
+                       extra: Node | None = None) -> Document | None:
+        one = Query(filters=query.filters, fields=query.fields, populate=query.populate,
+                    pagination=Pagination("offset", 0, 1, with_count=False))
+        documents, _ = await self.find_many(ct, one, variables, extra)
+        return documents[0] if documents else None
+
+    # -- populate -------------------------------------------------------------------
+
+    def _link_columns(self, ct: ContentType, populate: dict[str, Populate]) -> list[str]:
+        """Foreign-key columns the populate step needs from the parent rows."""
+        columns = []
+        for name in populate:
+            storage = self.compiler.models.storage(ct.uid, name)
+            if storage.kind == "column":
+                columns.append(storage.column)
+        return columns
+
+    async def _populate(self, ct: ContentType, documents: list[Document], rows: list[Any], shaper: _Shaper,
+                        populate: dict[str, Populate], variables: dict[str, Any] | None) -> None:
+        if not documents or not populate:
+            return
+        registry = self.compiler.registry
+        for name, spec in populate.items():
+            attr = ct.attributes[name]
+            target = registry.get(attr.target or "")
+            storage = self.compiler.models.storage(ct.uid, name)
+            child_query = Query(filters=spec.filters, sort=spec.sort, fields=spec.fields)
+            child = _Shaper(target, spec.fields, self.dialect, self._link_columns(target, spec.populate))
+            by_parent: dict[Any, list[Document]] = defaultdict(list)
+            child_docs: list[Document] = []
+            child_rows: list[Any] = []
+            if storage.kind == "column":
+                keys = {shaper.link(row, storage.column) for row in rows} - {None}
+                found: dict[Any, Document] = {}
+                for chunk in _chunks(sorted(keys)):
+                    for row in await self._children(target, child_query, child, chunk, "t0.id", None, variables):
+                        doc = child.document(row)
+                        found[doc["id"]] = doc
+                        child_docs.append(doc)
+                        child_rows.append(row)
+                for document, row in zip(documents, rows):
+                    key = shaper.link(row, storage.column)
+                    if key in found:
+                        by_parent[document["id"]].append(found[key])
+            else:
+                parent_ids = [d["id"] for d in documents]
+                if storage.kind == "reverse_column":
+                    parent_col, join = f"t0.{quote(storage.column)}", None
+                else:
+                    parent_col = f"j.{quote(storage.join_self)}"
+                    join = f"JOIN {quote(storage.join_table)} j ON j.{quote(storage.join_other)} = t0.id"
+                for chunk in _chunks(parent_ids):
+                    for row in await self._children(target, child_query, child, chunk, parent_col, join, variables):
+                        doc = child.document(row)
+                        by_parent[row[-1]].append(doc)
+                        child_docs.append(doc)
+                        child_rows.append(row)
+            for document in documents:
+                related = by_parent.get(document["id"], [])
+                document[name] = related if attr.is_to_many else (related[0] if related else None)
+            await self._populate(target, child_docs, child_rows, child, spec.populate, variables)
+
+    async def _children(self, target: ContentType, query: Query, shaper: _Shaper, keys: list[Any],
+                        key_column: str, join: str | None, variables: dict[str, Any] | None) -> list[Any]:
+        sql = SQL(self.dialect)
+        columns = shaper.columns("t0") + ([key_column] if join is not None or key_column != "t0.id" else [])
+        # placeholders bind in text order: the key list comes first in the WHERE clause
+        marks = ", ".join(sql.bind(k) for k in keys)
+        where = self.compiler.where(target, "t0", query, sql, variables)
+        joins: list[str] = []
+        order = self.compiler.order_by(target, "t0", query.sort, sql, joins)
+        text = f"SELECT {', '.join(columns)} FROM {quote(target.collection_name)} t0"
+        text += "".join(f" {j}" for j in ([join] if join else []) + joins)
+        text += f" WHERE {key_column} IN ({marks})" + (f" AND ({where})" if where else "")
+        text += f" ORDER BY {order}"
+        return await self._fetch(text, sql.params)
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
+class _Shaper:
+    """Which columns to select for a type and how to turn a row into a document."""
+
+    def __init__(self, ct: ContentType, fields: tuple[str, ...] | None, dialect: str, links: list[str]) -> None:
+        wanted = [a for a in ct.scalar_attributes() if not a.hidden and (fields is None or a.name in fields)]
+        system = ["createdAt", "updatedAt", "publishedAt"]
+        if fields is not None:
+            system = [s for s in system if s in fields]
+        self._names = ["id", "documentId", *(a.name for a in wanted), *system]
+        self._columns = ["id", "document_id", *(column_name(a.name) for a in wanted),
+                         *({"createdAt": "created_at", "updatedAt": "updated_at", "publishedAt": "published_at"}[s] for s in system)]
+        converters = _CONVERTERS[dialect]
+        kinds = ["integer", "string", *(a.type for a in wanted), *("datetime" for _ in system)]
+        self._convert: list[Callable[[Any], Any] | None] = [converters.get(k) for k in kinds]
+        self._links = {column: len(self._columns) + i for i, column in enumerate(links)}
+
+    def columns(self, alias: str) -> list[str]:
+        return [f"{alias}.{quote(c)}" for c in [*self._columns, *self._links]]
+
+    def link(self, row: Any, column: str) -> Any:
+        return row[self._links[column]]
+
+    def document(self, row: Any) -> Document:
+        doc = {}
+        for index, (name, convert) in enumerate(zip(self._names, self._convert)):
+            value = row[index]
+            doc[name] = value if convert is None or value is None else convert(value)
+        return doc
+
+
+def _iso_datetime(value: Any) -> str:
+    """Strapi's datetime shape: ``2024-05-01T12:30:15.123Z``."""
+    if isinstance(value, str):
+        if value.endswith("+00:00") and len(value) >= 25:  # Tortoise's SQLite text, always UTC
+            fraction = value[19:23] if value[19] == "." else ".000"
+            return f"{value[:10]}T{value[11:19]}{fraction}Z"
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _number(value: Any) -> Any:
+    return float(value) if isinstance(value, (str, decimal.Decimal)) else value
+
+
+def _date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+_COMMON: dict[str, Callable[[Any], Any]] = {
+    "datetime": _iso_datetime,
+    "timestamp": _iso_datetime,
+    "date": _date,
+    "decimal": _number,
+    "biginteger": str,
+}
+_CONVERTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "sqlite": {**_COMMON, "boolean": bool, "json": orjson.Fragment, "blocks": orjson.Fragment},
+    "postgres": {**_COMMON, "json": lambda v: orjson.Fragment(v) if isinstance(v, (str, bytes)) else v,
+                 "blocks": lambda v: orjson.Fragment(v) if isinstance(v, (str, bytes)) else v},
+}

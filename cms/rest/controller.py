@@ -1,0 +1,144 @@
+"""The fixed pipeline of every generated endpoint.
+
+authorise → parse and validate the query → (validate the body, in the
+service) → service → envelope. The controller never touches the database; the
+:class:`~cms.documents.DocumentService` does, and strips nothing because the
+reader never selects private or password columns in the first place.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from cms.content import ContentType
+from cms.documents import DocumentService
+from cms.errors import NotFoundError, ValidationError
+from cms.permissions import Access, action_name
+from cms.query.ast import Pagination, Query
+from cms.query.params import Limits, parse_query
+from cms.query.qs import parse_qs
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+JSON = "application/json; charset=utf-8"
+_MISSING_DATA = 'Missing "data" payload in the request body'
+
+
+def respond(body: Any, status: int = 200) -> HTTPResponse:
+    return HTTPResponse(orjson.dumps(body), status=status, content_type=JSON)
+
+
+def pagination_meta(page: Pagination | None, total: int | None, count: int) -> dict[str, Any]:
+    """``meta.pagination`` exactly as Strapi shapes it for each mode."""
+    if page is None:
+        return {}
+    if page.mode == "offset":
+        meta: dict[str, Any] = {"start": page.offset, "limit": page.limit if page.limit is not None else -1}
+        if total is not None:
+            meta["total"] = total
+        return {"pagination": meta}
+    meta = {"page": page.page, "pageSize": page.page_size}
+    if total is not None:
+        meta["pageCount"] = math.ceil(total / page.page_size) if page.page_size else 0
+        meta["total"] = total
+    return {"pagination": meta}
+
+
+def read_data(request: Request) -> Any:
+    """The ``data`` object of a JSON body, or Strapi's 400."""
+    if not request.body:
+        raise ValidationError(_MISSING_DATA)
+    try:
+        body = orjson.loads(request.body)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError("Invalid JSON in the request body", {"reason": str(exc)}) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise ValidationError(_MISSING_DATA)
+    return body["data"]
+
+
+class Controller:
+    """find, findOne, create, update, delete for one content type."""
+
+    def __init__(self, app: CMS, ct: ContentType) -> None:
+        self.app = app
+        self.ct = ct
+        self.service = DocumentService(app, ct.uid)
+        api = app.settings.api
+        self.limits = Limits(default_limit=api.default_limit, max_limit=api.max_limit, with_count=api.with_count)
+        self.strict = api.strict_params
+
+    async def authorize(self, request: Request, action: str) -> Access:
+        return await self.app.authorizer(request, action_name(self.ct, action), self.ct)
+
+    def query(self, request: Request, access: Access, action: str) -> Query:
+        raw = parse_qs(request.query_string, strict_null_handling=True)
+        return parse_query(self.ct, raw, registry=self.app.registry, limits=self.limits,
+                           action=action, can_read=access.can_read, strict=self.strict)  # type: ignore[arg-type]
+
+    # -- collection types -----------------------------------------------------------
+
+    async def find(self, request: Request) -> HTTPResponse:
+        access = await self.authorize(request, "find")
+        query = self.query(request, access, "find")
+        documents, total = await self.service.find_many(query, access)
+        return respond({"data": documents, "meta": pagination_meta(query.pagination, total, len(documents))})
+
+    async def find_one(self, request: Request, document_id: str) -> HTTPResponse:
+        access = await self.authorize(request, "findOne")
+        query = self.query(request, access, "findOne")
+        return respond({"data": await self.service.find_one(document_id, query, access), "meta": {}})
+
+    async def create(self, request: Request) -> HTTPResponse:
+        access = await self.authorize(request, "create")
+        query = self.query(request, access, "findOne")
+        document = await self.service.create(read_data(request), access, query)
+        return respond({"data": document, "meta": {}}, status=201)
+
+    async def update(self, request: Request, document_id: str) -> HTTPResponse:
+        access = await self.authorize(request, "update")
+        query = self.query(request, access, "findOne")
+        document = await self.service.update(document_id, read_data(request), access, query)
+        return respond({"data": document, "meta": {}})
+
+    async def delete(self, request: Request, document_id: str) -> HTTPResponse:
+        access = await self.authorize(request, "delete")
+        self.query(request, access, "findOne")
+        await self.service.delete(document_id, access)
+        return HTTPResponse(status=204)
+
+    # -- single types ---------------------------------------------------------------
+
+    async def find_single(self, request: Request) -> HTTPResponse:
+        access = await self.authorize(request, "find")
+        query = self.query(request, access, "findOne")
+        document = await self.service.find_first(query, access)
+        if document is None:
+            raise NotFoundError()
+        return respond({"data": document, "meta": {}})
+
+    async def update_single(self, request: Request) -> HTTPResponse:
+        """PUT on a single type creates it the first time, as in Strapi."""
+        access = await self.authorize(request, "update")
+        query = self.query(request, access, "findOne")
+        data = read_data(request)
+        current = await self.service.find_first(Query(fields=()), access)
+        if current is None:
+            document = await self.service.create(data, access, query)
+        else:
+            document = await self.service.update(current["documentId"], data, access, query)
+        return respond({"data": document, "meta": {}})
+
+    async def delete_single(self, request: Request) -> HTTPResponse:
+        access = await self.authorize(request, "delete")
+        current = await self.service.find_first(Query(fields=()), access)
+        if current is None:
+            raise NotFoundError()
+        await self.service.delete(current["documentId"], access)
+        return HTTPResponse(status=204)

@@ -1,0 +1,96 @@
+"""Bad input gets Strapi's 4xx envelope, with every validation error at once, and stores nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+
+def error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["data"] is None and set(body["error"]) == {"status", "name", "message", "details"}
+    assert body["error"]["status"] == status
+    return body["error"]
+
+
+def total(api: httpx.Client, plural: str) -> int:
+    return api.get(f"/api/{plural}").json()["meta"]["pagination"]["total"]
+
+
+def test_every_validation_error_is_reported_with_its_path(api: httpx.Client, blog: dict[str, Any]) -> None:
+    before = total(api, "writers")
+    response = api.post("/api/writers", json={"data": {
+        "name": "x" * 41, "age": 200, "level": "boss", "email": "not-an-email", "born": "yesterday", "nope": 1,
+    }})
+    err = error(response, 400)
+    assert err["name"] == "ValidationError" and err["message"] == "6 errors occurred"
+    paths = {tuple(e["path"]): e["message"] for e in err["details"]["errors"]}
+    assert paths == {
+        ("name",): "name must be at most 40 characters",
+        ("age",): "age must be less than or equal to 150",
+        ("level",): "level must be one of the following values: junior, senior, lead",
+        ("email",): "email must be a valid email",
+        ("born",): "born must be a valid date",
+        ("nope",): "Invalid key nope",
+    }
+    assert total(api, "writers") == before
+
+
+def test_required_attributes_on_create_only(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/books", json={"data": {"pages": 3}}), 400)
+    assert err["details"]["errors"][0]["path"] == ["title"] and err["message"] == "title must be defined."
+    book = api.get("/api/books").json()["data"][0]
+    assert api.put(f"/api/books/{book['documentId']}", json={"data": {"pages": 3}}).status_code == 200
+    assert error(api.put(f"/api/books/{book['documentId']}", json={"data": {"title": None}}), 400)
+
+
+def test_types_are_checked(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/writers", json={"data": {"name": 5, "age": "old", "active": "maybe", "rating": [1]}}), 400)
+    assert {e["path"][0] for e in err["details"]["errors"]} == {"name", "age", "active", "rating"}
+
+
+def test_regex_and_unique(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/books", json={"data": {"title": "T", "isbn": "abc"}}), 400)
+    assert err["details"]["errors"][0]["path"] == ["isbn"]
+    err = error(api.post("/api/books", json={"data": {"title": "T", "isbn": "111"}}), 400)
+    assert err["message"] == "This attribute must be unique" and err["details"]["errors"][0]["path"] == ["isbn"]
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"data": 1}', b'{"nodata": {}}', b'"text"', b"\xff\xfe"])
+def test_a_body_without_a_data_object_is_a_400(api: httpx.Client, blog: dict[str, Any], body: bytes) -> None:
+    err = error(api.post("/api/tags", content=body, headers={"content-type": "application/json"}), 400)
+    assert err["name"] == "ValidationError"
+
+
+def test_read_only_fields_cannot_be_written(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/tags", json={"data": {"label": "ro", "documentId": "a" * 24, "createdAt": "2020-01-01"}}), 400)
+    assert {e["message"] for e in err["details"]["errors"]} == {"Invalid key documentId", "Invalid key createdAt"}
+
+
+def test_a_body_over_the_limit_is_a_413(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/tags", json={"data": {"label": "x" * 2_000_000}}), 413)
+    assert err["name"] == "PayloadTooLargeError"
+
+
+@pytest.mark.parametrize("query", [
+    "filters[nope][$eq]=1", "filters[email][$eq]=a", "filters[secret][$eq]=a", "filters[name][$foo]=1",
+    "filters[age][$eq]=abc", "filters[books][nope][$eq]=1", "unknown=1", "filters[$or]=x", "filters[age][$between]=1",
+    "filters[bio][$contains]=private",
+])
+def test_bad_queries_are_400_never_500(api: httpx.Client, blog: dict[str, Any], query: str) -> None:
+    err = error(api.get(f"/api/writers?{query}"), 400)
+    assert err["name"] == "ValidationError"
+
+
+def test_unknown_routes_and_methods(api: httpx.Client, blog: dict[str, Any]) -> None:
+    assert error(api.get("/api/nothing-here"), 404)["name"] == "NotFoundError"
+    assert error(api.patch("/api/writers"), 405)["name"] == "MethodNotAllowedError"
+
+
+def test_a_before_hook_error_aborts_with_400(api: httpx.Client, blog: dict[str, Any]) -> None:
+    err = error(api.post("/api/profiles", json={"data": {"nickname": "forbidden"}}), 400)
+    assert err == {"status": 400, "name": "ApplicationError", "message": "nickname 'forbidden' is not allowed", "details": {}}
+    assert not api.get("/api/profiles?filters[nickname]=forbidden").json()["data"]
