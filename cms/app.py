@@ -18,7 +18,7 @@ import socketio
 from sanic import Sanic
 
 from cms import database, health
-from cms.permissions import Authorizer, allow_all, deny_all
+from cms.permissions import Authorizer, Identity, NoIdentity, allow_all, deny_all
 from cms.query.reader import Reader, prepare_connection
 from cms.query.sql import Compiler
 from cms.rest import errors as rest_errors
@@ -62,6 +62,8 @@ class CMS:
         self.reader = Reader(Compiler(registry, models, settings.dialect))
         #: the permission hook of every request; see :mod:`cms.permissions`
         self.authorizer: Authorizer = allow_all if settings.develop else deny_all
+        #: who callers are (sockets, plugins); see :class:`cms.permissions.Identity`
+        self.identity: Identity = NoIdentity(settings.develop)
 
     # -- public API for plugins ------------------------------------------------
 
@@ -76,9 +78,12 @@ class CMS:
         """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``."""
         self.sanic.add_route(handler, path, methods=list(methods), name=name or handler.__name__)
 
-    def set_authorizer(self, authorizer: Authorizer) -> None:
-        """Install the permission check (users_permissions does this in ``register``)."""
+    def set_authorizer(self, authorizer: Authorizer, identity: Identity | None = None) -> None:
+        """Install the permission check of REST requests, and the identity behind it
+        (users_permissions does this in ``register``)."""
         self.authorizer = authorizer
+        if identity is not None:
+            self.identity = identity
 
     def add_actions(self, actions: Iterable[str]) -> None:
         """Declare permission actions (e.g. ``plugin::realtime.join``) that roles can be granted."""

@@ -104,7 +104,7 @@ class DocumentService:
             await self._save(entry, conn)
             await self._write_links(entry.id, clean.relations, conn)
             await self._check_condition(entry.id, access, conn)
-        document = await self.find_one(entry.documentId, query)
+        document = await self.find_one(entry.documentId, _shape_only(query))
         event.result = document
         await self.app.lifecycles.fire("afterCreate", event)
         return document
@@ -122,7 +122,7 @@ class DocumentService:
             await self._save(entry, conn)
             await self._write_links(entry.id, clean.relations, conn)
             await self._check_condition(entry.id, access, conn)
-        document = await self.find_one(document_id, query)
+        document = await self.find_one(document_id, _shape_only(query))
         event.result = document
         await self.app.lifecycles.fire("afterUpdate", event)
         return document
@@ -262,6 +262,11 @@ class DocumentService:
     async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
         if access.condition is not None and not await self._matches(entry_id, access, conn):
             raise ForbiddenError()
+
+
+def _shape_only(query: Query | None) -> Query | None:
+    """A write answers with the written entry: only fields and populate of the query apply."""
+    return Query(fields=query.fields, populate=query.populate) if query is not None else None
 
 
 def _document_filter(document_id: str, filters: Node | None) -> Node:

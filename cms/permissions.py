@@ -8,12 +8,12 @@ so a fresh production deployment is never open by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cms.content import ContentType
-from cms.errors import ForbiddenError
+from cms.errors import ForbiddenError, UnauthorizedError
 from cms.query.ast import Node
 
 
@@ -31,6 +31,55 @@ class Access:
     can_read: Callable[[str], bool] = lambda uid: True
     #: who the caller is, for plugins and hooks (e.g. ``{"user": {...}}``)
     caller: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is behind a request or a socket: nobody (public), a registered user, or an API token."""
+
+    kind: str  # "public" | "user" | "token"
+    user: dict[str, Any] | None = None
+    token: dict[str, Any] | None = None
+
+    @property
+    def role_id(self) -> int | None:
+        return self.user.get("role_id") if self.user else None
+
+
+PUBLIC = Caller("public")
+
+
+class Identity(Protocol):
+    """Who callers are and what they may do; installed by a plugin (users_permissions).
+
+    The realtime plugin authenticates sockets and checks events through this,
+    so it never imports the plugin that provides it.
+    """
+
+    async def authenticate_token(self, token: str) -> Caller:
+        """The caller behind a bearer credential; :class:`UnauthorizedError` says why not."""
+
+    async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
+        """The caller's access for ``action``, None when not granted."""
+
+    def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
+        """Offer ``$user.<name>`` to permission conditions."""
+
+
+class NoIdentity:
+    """Without an identity plugin: nobody can log in; develop mode allows everything."""
+
+    def __init__(self, develop: bool) -> None:
+        self.develop = develop
+
+    async def authenticate_token(self, token: str) -> Caller:
+        raise UnauthorizedError("No identity provider is installed")
+
+    async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
+        return Access() if self.develop else None
+
+    def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
+        pass
 
 
 class Authorizer(Protocol):

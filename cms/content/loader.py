@@ -149,7 +149,8 @@ def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType |
     # With only attribute-level problems the type is still returned (without the
     # broken attributes) so that cross-type checks can report their findings too.
     singular = names["singularName"]
-    uid = f"plugin::{source.plugin}.{singular}" if source.plugin else f"api::{singular}.{singular}"
+    # plugin packages are snake_case, UIDs kebab-case as in Strapi (plugin::users-permissions.role)
+    uid = f"plugin::{source.plugin.replace('_', '-')}.{singular}" if source.plugin else f"api::{singular}.{singular}"
     return ContentType(
         uid=uid,
         kind=kind,

@@ -20,7 +20,9 @@ Decisions where Strapi is unclear, or where it answers with a 500:
   Strapi drops them, so ``filters[id]={}`` filters nothing.
 - ``$eq``/``$ne`` with no value (a bare ``filters[title]`` key) mean IS NULL /
   IS NOT NULL (Strapi's ``whereNull``); every other operator needs a value.
-- ``$in``/``$notIn`` take a list or one value; ``$between`` exactly two.
+- ``$in``/``$notIn`` take a list or one value; ``$between`` exactly two. An
+  empty list (JSON conditions only; qs cannot produce one) is kept: ``$in []``
+  matches nothing and ``$notIn []`` everything.
 - The string operators (``$eqi``, ``$contains``, ``$startsWith``, ... and their
   negations) apply to string-valued attributes only; json/blocks attributes
   take only ``$null``/``$notNull``. Anything else is ``Invalid key <op> at <attr>``.
@@ -34,7 +36,7 @@ from typing import Any
 from cms.content import Attribute, ContentType, Registry
 from cms.errors import ValidationError
 from cms.query.ast import OPERATORS, And, Condition, Node, Not, Or
-from cms.query.values import Scope, as_list, dotted, lookup, parse_bool, show
+from cms.query.values import Path, Scope, as_list, dotted, lookup, parse_bool, show
 
 STRING_OPERATORS = frozenset({
     "$eqi", "$nei", "$contains", "$notContains", "$containsi", "$notContainsi",
@@ -73,13 +75,14 @@ def filter_node(ct: ContentType, raw: Any, scope: Scope, depth: int = 1) -> Node
 
 
 def _group(
-    ct: ContentType, raw: Any, scope: Scope, path: tuple[str, ...], depth: int, *, on_relation: bool
+    ct: ContentType, raw: Any, scope: Scope, path: Path, depth: int, *, on_relation: bool
 ) -> Node | None:
     """An object (or list of objects) of keys on ``ct``; ``path`` leads to ``ct``."""
     scope.check_depth(depth)
     items = as_list(raw)
     if items is not None:
-        return _all(_group(ct, item, scope, path, depth + 1, on_relation=on_relation) for item in items)
+        return _all(_group(ct, item, scope, path, depth + 1, on_relation=on_relation)
+                    for item in items)
     if not isinstance(raw, dict):
         raise _expected_object(scope, raw, path)
     nodes: list[Node | None] = []
@@ -89,7 +92,8 @@ def _group(
                      for item in _logical_items(scope, key, value, path))
             nodes.append(_all(parts) if key == "$and" else _any(parts))
         elif key == "$not":
-            nodes.append(_negate(_group(ct, value, scope, path, depth + 1, on_relation=on_relation)))
+            inner = _group(ct, value, scope, path, depth + 1, on_relation=on_relation)
+            nodes.append(_negate(inner))
         elif key in OPERATORS and on_relation:
             nodes.append(_operator(_ID, value, scope, (*path, "id"), key))
         else:
@@ -100,7 +104,7 @@ def _group(
     return _all(nodes)
 
 
-def _attribute(attr: Attribute, value: Any, scope: Scope, path: tuple[str, ...], depth: int) -> Node | None:
+def _attribute(attr: Attribute, value: Any, scope: Scope, path: Path, depth: int) -> Node | None:
     if attr.hidden:
         raise scope.invalid_key(attr.name, dotted(path))
     if attr.type not in ("relation", "media"):
@@ -115,7 +119,7 @@ def _attribute(attr: Attribute, value: Any, scope: Scope, path: tuple[str, ...],
     return _scalar(_ID, value, scope, (*path, "id"), depth)
 
 
-def _scalar(attr: Attribute, value: Any, scope: Scope, path: tuple[str, ...], depth: int) -> Node | None:
+def _scalar(attr: Attribute, value: Any, scope: Scope, path: Path, depth: int) -> Node | None:
     """What one scalar attribute (or an ``id``) must satisfy."""
     scope.check_depth(depth)
     items = as_list(value)
@@ -138,7 +142,7 @@ def _scalar(attr: Attribute, value: Any, scope: Scope, path: tuple[str, ...], de
     return _all(nodes)
 
 
-def _operator(attr: Attribute, operand: Any, scope: Scope, path: tuple[str, ...], op: str) -> Node | None:
+def _operator(attr: Attribute, operand: Any, scope: Scope, path: Path, op: str) -> Node | None:
     """One comparison, its operand cast to the attribute's type."""
     kind = attr.kind.value
     if (kind == "json" and op not in ("$null", "$notNull")) or (
@@ -169,13 +173,13 @@ def _operator(attr: Attribute, operand: Any, scope: Scope, path: tuple[str, ...]
     return Condition(path, op, _one(attr, operand, scope, path, op))
 
 
-def _one(attr: Attribute, value: Any, scope: Scope, path: tuple[str, ...], op: str) -> Any:
+def _one(attr: Attribute, value: Any, scope: Scope, path: Path, op: str) -> Any:
     if value is None or isinstance(value, (dict, list)):
         raise _bad_operand(scope, op, value, path, "a single value")
     return scope.cast(attr, value, path)
 
 
-def _logical_items(scope: Scope, op: str, value: Any, path: tuple[str, ...]) -> list[Any]:
+def _logical_items(scope: Scope, op: str, value: Any, path: Path) -> list[Any]:
     items = as_list(value)
     if items is None:
         raise _bad_operand(scope, op, value, path, "a list of filters")
@@ -196,14 +200,17 @@ def _negate(node: Node | None) -> Node | None:
     return None if node is None else Not(node)
 
 
-def _bad_operand(scope: Scope, op: str, value: Any, path: tuple[str, ...], expected: str) -> ValidationError:
+def _bad_operand(
+    scope: Scope, op: str, value: Any, path: Path, expected: str
+) -> ValidationError:
     where = dotted(path)
     at = f" at {where}" if where else ""
     return scope.error(f"Invalid value {show(value)} for {op}{at}: expected {expected}",
                        key=op, path=where, value=value)
 
 
-def _expected_object(scope: Scope, value: Any, path: tuple[str, ...]) -> ValidationError:
+def _expected_object(scope: Scope, value: Any, path: Path) -> ValidationError:
     where = dotted(path)
     at = f" at {where}" if where else ""
-    return scope.error(f"Invalid {scope.param}{at}: expected an object, got {show(value)}", path=where)
+    message = f"Invalid {scope.param}{at}: expected an object, got {show(value)}"
+    return scope.error(message, path=where)

@@ -61,7 +61,8 @@ def parse_pagination(raw: Any, limits: Limits) -> Pagination:
     for key in raw:
         if key not in _KEYS:
             raise PaginationError(
-                f"Invalid pagination attribute {key}. Expected page, pageSize, start, limit or withCount",
+                f"Invalid pagination attribute {key}. "
+                "Expected page, pageSize, start, limit or withCount",
                 _details(key=str(key)),
             )
     given = {k: v for k, v in raw.items() if v is not None}
@@ -80,7 +81,8 @@ def parse_pagination(raw: Any, limits: Limits) -> Pagination:
         if limits.default_limit == -1:
             return Pagination("page", 0, None, with_count, page=1, page_size=-1)
         size = _cap(max(limits.default_limit, 1), limits.max_limit)
-        return Pagination("page", 0, size, with_count, page=1, page_size=-1 if size is None else size)
+        shown = -1 if size is None else size
+        return Pagination("page", 0, size, with_count, page=1, page_size=shown)
     page = _integer(given, "page", 1, minimum=1, rule="> 0")
     default = limits.default_limit if limits.default_limit == -1 else max(limits.default_limit, 1)
     size = _cap(_integer(given, "pageSize", default, minimum=1, rule="> 0"),

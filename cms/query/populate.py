@@ -33,15 +33,17 @@ from cms.query.ast import Populate
 from cms.query.fields import parse_fields
 from cms.query.filters import filter_node
 from cms.query.sort import parse_sort
-from cms.query.values import MAX_DEPTH, Scope, as_list, dotted, lookup, parse_bool, show
+from cms.query.values import MAX_DEPTH, Path, Scope, as_list, dotted, lookup, parse_bool, show
 
-INVALID_POPULATE = "Invalid populate parameter. Expected a string, an array of strings, a populate object"
+INVALID_POPULATE = (
+    "Invalid populate parameter. Expected a string, an array of strings, a populate object"
+)
 INVALID_NESTED = "Invalid nested populate. Expected '*' or an object"
 _OPTIONS = frozenset({"fields", "filters", "sort", "populate"})
 
 
 def parse_populate(
-    ct: ContentType, raw: Any, scope: Scope, depth: int = 1, prefix: tuple[str, ...] = ()
+    ct: ContentType, raw: Any, scope: Scope, depth: int = 1, prefix: Path = ()
 ) -> dict[str, Populate]:
     """The relations of ``ct`` to load; ``prefix`` is the populate path to ``ct``."""
     scope.check_depth(depth)
@@ -66,7 +68,7 @@ def parse_populate(
 
 
 def _from_path(
-    ct: ContentType, names: tuple[str, ...], scope: Scope, prefix: tuple[str, ...]
+    ct: ContentType, names: Path, scope: Scope, prefix: Path
 ) -> tuple[str, Populate]:
     """``a.b.c`` → ``a`` populated with ``b`` populated with ``c``."""
     path = (*prefix, names[0])
@@ -77,7 +79,7 @@ def _from_path(
 
 
 def _from_object(
-    ct: ContentType, raw: dict[str, Any], scope: Scope, prefix: tuple[str, ...], depth: int
+    ct: ContentType, raw: dict[str, Any], scope: Scope, prefix: Path, depth: int
 ) -> dict[str, Populate]:
     result: dict[str, Populate] = {}
     for key, value in raw.items():
@@ -97,7 +99,7 @@ def _from_object(
 
 def _options(
     ct: ContentType, target: ContentType, raw: dict[str, Any], scope: Scope,
-    path: tuple[str, ...], depth: int,
+    path: Path, depth: int,
 ) -> Populate:
     """``populate[a][fields|filters|sort|populate]`` for the relation at ``path``."""
     for key in raw:
@@ -122,7 +124,7 @@ def _options(
     )
 
 
-def _relation_target(ct: ContentType, name: Any, scope: Scope, path: tuple[str, ...]) -> ContentType:
+def _relation_target(ct: ContentType, name: Any, scope: Scope, path: Path) -> ContentType:
     """The type behind the populatable attribute ``name``, or ``Invalid key``."""
     attr = lookup(ct, name)
     if attr is None:

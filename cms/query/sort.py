@@ -24,7 +24,7 @@ from typing import Any
 
 from cms.content import ContentType
 from cms.query.ast import SortKey
-from cms.query.values import MAX_DEPTH, Scope, as_list, dotted, lookup
+from cms.query.values import MAX_DEPTH, Path, Scope, as_list, dotted, lookup
 
 INVALID_ORDER = "Invalid order. order can only be one of asc|desc|ASC|DESC"
 INVALID_SORT = (
@@ -78,7 +78,7 @@ def _from_string(ct: ContentType, raw: str, scope: Scope) -> tuple[SortKey, ...]
 
 
 def _from_object(
-    ct: ContentType, raw: dict[str, Any], scope: Scope, prefix: tuple[str, ...], depth: int
+    ct: ContentType, raw: dict[str, Any], scope: Scope, prefix: Path, depth: int
 ) -> list[SortKey]:
     """``{title: asc}`` or ``{author: {name: desc}}``; ``prefix`` leads to ``ct``."""
     scope.check_depth(depth)
@@ -100,7 +100,7 @@ def _from_object(
     return keys
 
 
-def resolve_sort_path(ct: ContentType, names: tuple[str, ...], scope: Scope) -> tuple[str, ...]:
+def resolve_sort_path(ct: ContentType, names: Path, scope: Scope) -> Path:
     """Check ``names``: to-one relations, then a readable scalar."""
     for index, name in enumerate(names):
         path = names[: index + 1]
@@ -111,7 +111,7 @@ def resolve_sort_path(ct: ContentType, names: tuple[str, ...], scope: Scope) -> 
     return names
 
 
-def _step(ct: ContentType, name: str, scope: Scope, path: tuple[str, ...]) -> ContentType:
+def _step(ct: ContentType, name: str, scope: Scope, path: Path) -> ContentType:
     """Cross the relation ``name`` of ``ct`` (to-one, visible, readable)."""
     attr = lookup(ct, name)
     if attr is None:
@@ -121,7 +121,7 @@ def _step(ct: ContentType, name: str, scope: Scope, path: tuple[str, ...]) -> Co
     return scope.target(attr, path)
 
 
-def _check_leaf(ct: ContentType, name: str, scope: Scope, path: tuple[str, ...]) -> None:
+def _check_leaf(ct: ContentType, name: str, scope: Scope, path: Path) -> None:
     attr = lookup(ct, name)
     if attr is None:
         raise scope.invalid_key(name, dotted(path[:-1]))

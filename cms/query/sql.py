@@ -154,7 +154,7 @@ class Compiler:
             is_null = bool(value) if op == "$null" else not bool(value)
             return f"{col} IS NULL" if is_null else f"{col} IS NOT NULL"
         if op in ("$in", "$notIn"):
-            values = [to_db(v) for v in value if v is not None]
+            values = [to_db(v) for v in _flatten(value) if v is not None]
             if not values:
                 return "1=0" if op == "$in" else "1=1"
             marks = ", ".join(sql.bind(v) for v in values)
@@ -289,6 +289,15 @@ def _resolve(value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [_resolve(v, variables) for v in value]
     return value
+
+
+def _flatten(value: Any) -> list[Any]:
+    """``$in`` values; a variable bound to a list (``$user.rooms``) counts as its items."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    return [item for v in value for item in _flatten(v)]
 
 
 def _true_on_null(op: str, value: Any) -> bool:

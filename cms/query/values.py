@@ -37,6 +37,9 @@ from cms.content import Attribute, ContentType, Registry
 from cms.errors import ValidationError
 from cms.query.ast import Variable
 
+#: A path of attribute names from the queried type (relations, then a field).
+Path = tuple[str, ...]
+
 #: Deepest nesting of lists/objects (and of dotted paths) any parameter may
 #: have. ``qs`` already stops at 20 bracket levels, so only JSON callers and
 #: dotted strings can reach it; it turns would-be RecursionErrors into 400s.
@@ -66,7 +69,7 @@ def lookup(ct: ContentType, name: Any) -> Attribute | None:
     return ct.attributes.get(name) or SYSTEM_ATTRIBUTES.get(name)
 
 
-def dotted(path: tuple[str, ...]) -> str | None:
+def dotted(path: Path) -> str | None:
     return ".".join(path) if path else None
 
 
@@ -139,7 +142,7 @@ class Scope:
         if depth > MAX_DEPTH:
             raise self.too_deep()
 
-    def target(self, attr: Attribute, path: tuple[str, ...]) -> ContentType:
+    def target(self, attr: Attribute, path: Path) -> ContentType:
         """The type a relation/media attribute points to, if the caller may read it.
 
         A target the caller cannot read is an ``Invalid key`` (Strapi's
@@ -150,7 +153,7 @@ class Scope:
             raise self.invalid_key(attr.name, dotted(path))
         return self.registry.get(uid)
 
-    def cast(self, attr: Attribute, value: Any, path: tuple[str, ...]) -> Any:
+    def cast(self, attr: Attribute, value: Any, path: Path) -> Any:
         """``value`` (a query-string or JSON scalar) as ``attr``'s Python type."""
         if self.allow_variables and isinstance(value, str) and _VARIABLE.fullmatch(value):
             return Variable(value[1:])
@@ -159,7 +162,8 @@ class Scope:
         if result is None:
             where = dotted(path)
             suffix = f" at {where}" if where and where != attr.name else ""
-            raise self.error(f"Invalid value {show(value)} for key {attr.name}{suffix}: expected {expected}",
+            message = f"Invalid value {show(value)} for key {attr.name}{suffix}"
+            raise self.error(f"{message}: expected {expected}",
                              key=attr.name, path=where, value=value)
         return result
 

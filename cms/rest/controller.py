@@ -45,7 +45,7 @@ def pagination_meta(page: Pagination | None, total: int | None, count: int) -> d
         return {"pagination": meta}
     meta = {"page": page.page, "pageSize": page.page_size}
     if total is not None:
-        meta["pageCount"] = math.ceil(total / page.page_size) if page.page_size else 0
+        meta["pageCount"] = math.ceil(total / page.page_size) if page.page_size > 0 else 0
         meta["total"] = total
     return {"pagination": meta}
 

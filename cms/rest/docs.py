@@ -56,7 +56,9 @@ def docs_page(title: str, spec_url: str, assets_url: str | None) -> str:
     if assets_url is None:
         return _FALLBACK.format(title=title, spec=spec_url)
     page = TEMPLATE.read_text(encoding="utf-8")
-    return page.replace("__TITLE__", title).replace("__SPEC_URL__", spec_url).replace("__ASSETS__", assets_url)
+    for token, value in (("__TITLE__", title), ("__SPEC_URL__", spec_url), ("__ASSETS__", assets_url)):
+        page = page.replace(token, value)
+    return page
 
 
 def _version() -> str:
@@ -93,7 +95,8 @@ def register_openapi(app: CMS, title: str = "CMS API", extra_paths: dict[str, An
     async def asset(request: Request, name: str) -> HTTPResponse:
         if static is None or name not in ASSETS:
             raise NotFoundError()
-        return await file(static / name, mime_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
+        path, mime = static / name, ASSETS[name]
+        return await file(path, request_headers=request.headers, mime_type=mime, max_age=86400)
 
     app.add_route(docs, f"{prefix}/docs", ["GET"], name="openapi.docs")
     app.add_route(asset, f"{prefix}/docs/assets/<name:str>", ["GET"], name="openapi.asset")

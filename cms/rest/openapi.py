@@ -1,10 +1,8 @@
-"""The OpenAPI 3.1 document of the REST API, derived from the registry.
+"""The OpenAPI 3.1 document of the REST API, derived from the registry like the routes.
 
-Like the routes, it is generated from the content types, so it can never
-drift from them. It describes what the server really does, tightly enough that
-schemathesis can check live responses against it: documents declare every key
-the reader can emit (and nothing else, ``additionalProperties: false``), every
-scalar may be null (columns are nullable), and bodies follow
+It says what the server really does, tightly enough for schemathesis to check
+live responses: documents declare every key the reader can emit and nothing
+else, every scalar may be null (columns are nullable), and bodies follow
 :mod:`cms.validation` (required only on create, and only without a default).
 """
 
@@ -13,96 +11,94 @@ from __future__ import annotations
 from typing import Any
 
 from cms.content import Attribute, ContentType, Registry
+from cms.query.values import SYSTEM_ATTRIBUTES
 from cms.rest.routes import exposed
 
 Schema = dict[str, Any]
-SCHEMAS = "#/components/schemas/"
-INT32 = (-2_147_483_648, 2_147_483_647)
-INT64 = (-9_223_372_036_854_775_808, 9_223_372_036_854_775_807)
-TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+INT32, INT64 = (-(2**31), 2**31 - 1), (-(2**63), 2**63 - 1)
+TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"  # a valid time, as cms.validation wants
+UID = r"^[A-Za-z0-9\-_.~]*$"
+SYSTEM = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
 _STRING_OPS = ("$eqi", "$nei", "$contains", "$notContains", "$containsi", "$notContainsi",
                "$startsWith", "$startsWithi", "$endsWith", "$endsWithi")
-_ERRORS = {400: "ValidationError (bad query, body or pagination)", 401: "UnauthorizedError",
+#: how the reader shows each kind of value (``AttributeType.value``); json is any value
+_VALUES: dict[str, Schema] = {
+    "string": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"},
+    "decimal": {"type": "number"}, "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"},
+    "time": {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"}}
+_PAGINATION = (("page", 1, "Page number (page mode)"), ("pageSize", 1, "Entries per page (capped)"),
+               ("start", 0, "Offset (offset mode)"), ("limit", -1, "Entries (offset mode; -1: all, capped)"))
+_ERRORS = {400: "ValidationError (query, body or pagination)", 401: "UnauthorizedError",
            403: "ForbiddenError", 404: "NotFoundError", 413: "PayloadTooLargeError",
            429: "RateLimitError", 500: "InternalServerError"}
-_SYSTEM = {"id": {"type": "integer"}, "documentId": {"type": "string"},
-           "createdAt": {"type": "string", "format": "date-time"},
-           "updatedAt": {"type": "string", "format": "date-time"}}
 
 
 def ref(name: str) -> Schema:
-    return {"$ref": SCHEMAS + name}
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def closed(properties: Schema, required: list[str] | None = None, **extra: Any) -> Schema:
+    """An object with exactly these keys (some of them required)."""
+    schema = {"type": "object", "properties": properties, "additionalProperties": False, **extra}
+    return {**schema, "required": required} if required else schema
 
 
 def nullable(schema: Schema) -> Schema:
-    """``schema`` or null (JSON Schema 2020-12 style: ``type`` lists)."""
+    """``schema`` or null, with 3.1's type lists."""
     if "type" not in schema:
-        return schema if not schema else {"anyOf": [schema, {"type": "null"}]}
-    out = {**schema, "type": [schema["type"], "null"]}
-    if "enum" in out:
-        out["enum"] = [*out["enum"], None]
-    return out
+        return {"anyOf": [schema, {"type": "null"}]} if schema else schema
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    out = {**schema, "type": [*types, "null"]}
+    return {**out, "enum": [*out["enum"], None]} if "enum" in out else out
 
 
 def value_schema(attr: Attribute) -> Schema:
-    """A scalar as the API shows it: in output documents and in filter values."""
+    """A scalar as the API shows it (reader output, filter values); ``{}`` for json."""
     if attr.type == "enumeration":
         return {"type": "string", "enum": list(attr.enum)}
     if attr.type == "biginteger":
         return {"type": "string", "pattern": r"^-?\d+$"}
-    return {
-        "string": {"type": "string"}, "integer": {"type": "integer"},
-        "number": {"type": "number"}, "decimal": {"type": "number"},
-        "boolean": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
-        "time": {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"},
-        "datetime": {"type": "string", "format": "date-time"},
-    }.get(attr.kind.value, {})
+    return dict(_VALUES.get(attr.kind.value, {}))
 
 
 def input_schema(attr: Attribute) -> Schema:
-    """A scalar as ``cms.validation`` accepts it on write (its rules, as keywords)."""
+    """A scalar as :mod:`cms.validation` accepts it on write, its rules as keywords."""
     kind = attr.kind.value
     if kind == "string":
-        schema: Schema = {"type": "string", "enum": list(attr.enum)} if attr.enum else {"type": "string"}
-        bounds = (("minLength", attr.min_length), ("maxLength", attr.max_length), ("pattern", attr.regex))
-        schema.update({key: value for key, value in bounds if value is not None})
+        schema: Schema = {"type": "string", **({"enum": list(attr.enum)} if attr.enum else {})}
+        rules = (("minLength", attr.min_length), ("maxLength", attr.max_length), ("pattern", attr.regex))
+        schema.update({key: value for key, value in rules if value is not None})
         if attr.type == "uid":
-            schema = {"allOf": [schema, {"pattern": r"^[A-Za-z0-9\-_.~]*$"}]} if attr.regex else {**schema, "pattern": r"^[A-Za-z0-9\-_.~]*$"}
-        extra = {"email": {"format": "email"}, "password": {"format": "password", "writeOnly": True}}
-        return {**schema, **extra.get(attr.type, {}), **({"writeOnly": True} if attr.private else {})}
+            schema = {"allOf": [schema, {"pattern": UID}]} if attr.regex else {**schema, "pattern": UID}
+        extra = {"email": {"format": "email"}, "password": {"format": "password"}}.get(attr.type, {})
+        return {**schema, **extra, **({"writeOnly": True} if attr.hidden else {})}
     if kind in ("integer", "number", "decimal"):
         low, high = INT64 if attr.type == "biginteger" else INT32 if kind == "integer" else (None, None)
         schema = {"type": "integer" if kind == "integer" else "number"}
-        for key, limit, pick in (("minimum", attr.min, max), ("maximum", attr.max, min)):
-            bound = low if key == "minimum" else high
+        for key, limit, bound, pick in (("minimum", attr.min, low, max), ("maximum", attr.max, high, min)):
             value = limit if bound is None else bound if limit is None else pick(limit, bound)
-            if value is not None:
-                schema[key] = value
+            schema.update({key: value} if value is not None else {})
         if attr.type == "biginteger" and attr.min is None and attr.max is None:
-            schema.update(type=["integer", "string"], pattern=r"^-?\d{1,18}$")
+            schema.update(type=["integer", "string"], pattern=r"^-?\d{1,18}$")  # as read back
         return schema
     if kind == "time":
         return {"type": "string", "pattern": TIME}
-    return value_schema(attr)  # boolean, date, datetime; json/blocks: any value
+    return value_schema(attr)  # boolean, date, datetime; json/blocks: any JSON value
 
 
 def reachable(registry: Registry) -> list[ContentType]:
-    """Exposed types and every type a populated relation can show."""
-    seen: dict[str, ContentType] = {}
-    todo = [ct for ct in registry if exposed(ct)]
-    while todo:
-        ct = todo.pop(0)
-        if ct.uid in seen:
-            continue
-        seen[ct.uid] = ct
-        todo += [registry.get(a.target) for a in ct.attributes.values()
-                 if not a.is_scalar and not a.hidden and a.target in registry]
+    """Exposed types and every type a populated relation can show (targets are canonical UIDs)."""
+    seen: set[str | None] = {ct.uid for ct in registry if exposed(ct)}
+    while more := {a.target for ct in registry if ct.uid in seen for a in ct.attributes.values()
+                   if not a.is_scalar and not a.hidden and a.target in registry} - seen:
+        seen |= more
     return [ct for ct in registry if ct.uid in seen]
 
 
 def document_schema(ct: ContentType, registry: Registry) -> Schema:
-    """A document as the reader emits it; relations only appear when populated."""
-    props: Schema = {"id": _SYSTEM["id"], "documentId": _SYSTEM["documentId"]}
+    """A document as the reader emits it; relations appear only when populated."""
+    props: Schema = {"id": {"type": "integer"}, "documentId": {"type": "string"}}
     for attr in ct.attributes.values():
         if attr.hidden:
             continue
@@ -110,98 +106,92 @@ def document_schema(ct: ContentType, registry: Registry) -> Schema:
             props[attr.name] = nullable(value_schema(attr))
         elif attr.target in registry:
             target = ref(registry.get(attr.target or "").model_name)
-            props[attr.name] = {"type": "array", "items": target} if attr.is_to_many else {"anyOf": [target, {"type": "null"}]}
-    props.update(createdAt=_SYSTEM["createdAt"], updatedAt=_SYSTEM["updatedAt"],
-                 publishedAt=nullable({"type": "string", "format": "date-time"}))
-    return {"type": "object", "title": ct.display_name, "description": ct.description,
-            "properties": props, "required": ["id", "documentId"], "additionalProperties": False}
+            props[attr.name] = ({"type": "array", "items": target} if attr.is_to_many
+                                else {"anyOf": [target, {"type": "null"}]})
+    stamp = {"type": "string", "format": "date-time"}
+    props.update(createdAt=stamp, updatedAt=stamp, publishedAt=nullable(stamp))
+    return closed(props, ["id", "documentId"], title=ct.display_name, description=ct.description)
 
 
 def write_schema(ct: ContentType) -> Schema:
-    """The ``data`` object of a write; POST adds the required list (see :func:`required`)."""
+    """The ``data`` of a write; a create also requires :func:`required`."""
     props: Schema = {}
     for attr in ct.attributes.values():
-        if not attr.writable or attr.type == "media":  # media needs the upload plugin
+        if not attr.writable or attr.type == "media":  # media writes need the upload plugin
             continue
         if attr.is_relation:
-            props[attr.name] = {**ref("RelationWrite"), "description": f"{attr.relation} → {attr.target}"}
+            props[attr.name] = {**ref("RelationWrite"), "description": f"{attr.relation} {attr.target}"}
         else:
-            schema = input_schema(attr)
-            props[attr.name] = schema if attr.required else nullable(schema)
-    return {"type": "object", "properties": props, "additionalProperties": False}
+            props[attr.name] = input_schema(attr) if attr.required else nullable(input_schema(attr))
+    return closed(props)
 
 
 def required(ct: ContentType) -> list[str]:
-    """What a create must carry: required attributes the server cannot fill with a default."""
+    """What a create must carry: required attributes without a default to fill in."""
     return [a.name for a in ct.attributes.values()
             if a.required and a.writable and a.type != "media" and a.default is None]
 
 
 def filters_schema(ct: ContentType) -> Schema:
-    """``filters``: attributes (a value or an operator object), relations, ``$and/$or/$not``."""
+    """``filters``: per attribute a value or an operator object; relations; ``$and/$or/$not``."""
     props: Schema = {}
-    system = [Attribute("id", "integer"), Attribute("documentId", "string"),
-              *(Attribute(n, "datetime") for n in ("createdAt", "updatedAt", "publishedAt"))]
-    for attr in [*system, *ct.attributes.values()]:
+    for attr in [*SYSTEM_ATTRIBUTES.values(), *ct.attributes.values()]:
         if attr.hidden:
             continue
         if not attr.is_scalar:
             props[attr.name] = {"type": "object", "description": f"filters on {attr.target}"}
             continue
-        value = value_schema(attr) if attr.type != "biginteger" else {"type": "integer"}
+        kind = attr.kind.value
+        value = {"type": "integer"} if attr.type == "biginteger" else value_schema(attr)
         ops: Schema = {"$null": {"type": "boolean"}, "$notNull": {"type": "boolean"}}
-        if attr.kind.value != "json":
+        if kind != "json":
             ops.update({op: value for op in ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte")})
             ops.update({op: {"type": "array", "items": value} for op in ("$in", "$notIn")})
             ops["$between"] = {"type": "array", "items": value, "minItems": 2, "maxItems": 2}
-        if attr.kind.value == "string":
-            ops.update({op: value for op in _STRING_OPS})
-        operators = {"type": "object", "properties": ops, "additionalProperties": False}
-        props[attr.name] = {"anyOf": [value, operators]} if value else operators
-    logic = {"type": "array", "items": {"type": "object"}}
-    props.update({"$and": logic, "$or": logic, "$not": {"type": "object"}})
-    return {"type": "object", "properties": props, "additionalProperties": False}
+        ops.update({op: value for op in _STRING_OPS} if kind == "string" else {})
+        props[attr.name] = {"anyOf": [value, closed(ops)]} if value else closed(ops)
+    group = {"type": "array", "items": {"type": "object"}}
+    return closed({**props, "$and": group, "$or": group, "$not": {"type": "object"}})
 
 
 def _param(name: str, schema: Schema, description: str, **extra: Any) -> Schema:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+    return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
 
 
 def _one_or_many(names: list[str]) -> Schema:
-    item = {"type": "string", "enum": names} if names else {"type": "string"}
+    item = {"type": "string", "enum": names}
     return {"anyOf": [item, {"type": "array", "items": item}]}
 
 
 def query_parameters(ct: ContentType, action: str) -> list[Schema]:
-    """Strapi's query parameters for one action (find lists take them all)."""
+    """Strapi's query parameters: all of them on lists, fewer on one entry, fewest on delete."""
     visible = [a for a in ct.attributes.values() if not a.hidden]
-    scalars = ["id", "documentId", *(a.name for a in visible if a.is_scalar), "createdAt", "updatedAt", "publishedAt"]
-    relations = [a.name for a in visible if not a.is_scalar]
+    scalars = [*SYSTEM[:2], *(a.name for a in visible if a.is_scalar), *SYSTEM[2:]]
     params: list[Schema] = []
     if action == "find":
-        sortable = [a for a in scalars if ct.attributes.get(a) is None or ct.attributes[a].kind.value != "json"]
+        sortable = [n for n in scalars if n not in ct.attributes or ct.attributes[n].kind.value != "json"]
         params += [
-            _param("filters", ref(f"{ct.model_name}Filters"), "Strapi filters, e.g. `filters[title][$contains]=hi`.",
+            _param("filters", ref(f"{ct.model_name}Filters"), "e.g. `filters[title][$contains]=hi`",
                    style="deepObject", explode=True),
-            _param("sort", _one_or_many([f"{n}{d}" for n in sortable for d in ("", ":asc", ":desc")]),
-                   "`field[:asc|desc]`; also comma lists and `relation.field` paths."),
-            _param("pagination[page]", {"type": "integer", "minimum": 1}, "Page number (page mode)."),
-            _param("pagination[pageSize]", {"type": "integer", "minimum": 1}, "Entries per page (capped)."),
-            _param("pagination[withCount]", {"type": "boolean"}, "Count the total (default true)."),
-            _param("pagination[start]", {"type": "integer", "minimum": 0}, "Offset (offset mode)."),
-            _param("pagination[limit]", {"type": "integer", "minimum": -1}, "Entries (offset mode; -1 = max)."),
-            _param("_q", {"type": "string"}, "Case-insensitive search over the string attributes."),
+            _param("sort", _one_or_many([n + d for n in sortable for d in ("", ":asc", ":desc")]),
+                   "`field[:asc|desc]`; comma lists and `relation.field` paths work too"),
+            *(_param(f"pagination[{key}]", {"type": "integer", "minimum": low}, text)
+              for key, low, text in _PAGINATION),
+            _param("pagination[withCount]", {"type": "boolean"}, "Count the total (default true)"),
+            _param("_q", {"type": "string"}, "Case-insensitive search in the string attributes"),
         ]
     if action != "delete":
+        relations = [a.name for a in visible if not a.is_scalar]
         params += [
-            _param("fields", _one_or_many(scalars), "Scalar attributes to return; `id` and `documentId` always are."),
+            _param("fields", _one_or_many(scalars), "Scalars to return; `id` and `documentId` always are"),
             _param("populate", _one_or_many(["*", *relations]),
-                   "Relations to include: `*`, names, or the object form `populate[rel][fields][0]=name`."),
+                   "Relations to include: `*`, names, or objects: `populate[rel][fields][0]=name`"),
         ]
     if ct.draft_and_publish:
-        params.append(_param("status", {"type": "string", "enum": ["draft", "published"]}, "Draft or published version."))
-    if isinstance(ct.plugin_options.get("i18n"), dict) and ct.plugin_options["i18n"].get("localized"):
-        params.append(_param("locale", {"type": "string"}, "Locale code."))
+        params.append(_param("status", {"type": "string", "enum": ["draft", "published"]}, "Version"))
+    i18n = ct.plugin_options.get("i18n")
+    if isinstance(i18n, dict) and i18n.get("localized"):
+        params.append(_param("locale", {"type": "string"}, "Locale code"))
     return params
 
 
@@ -209,90 +199,77 @@ def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _envelope(data: Schema, meta: Schema | None = None) -> Schema:
-    return {"type": "object", "required": ["data", "meta"], "additionalProperties": False,
-            "properties": {"data": data, "meta": meta or {"type": "object", "additionalProperties": False}}}
-
-
 def operation(ct: ContentType, action: str, single: bool = False) -> Schema:
-    """One operation: parameters, body, the success response and the error responses."""
-    doc = ref(ct.model_name)
+    """One operation: parameters, body, its success response and the error responses."""
+    doc, name = ref(ct.model_name), ct.singular_name
     has_id = not single and action in ("findOne", "update", "delete")
-    body_kind = {"create": "POST", "update": "PUT"}.get(action)
-    op: Schema = {"operationId": f"{ct.singular_name}.{action}", "tags": [ct.singular_name],
-                  "summary": f"{action} {ct.display_name}", "parameters": []}
-    if has_id:
-        op["parameters"].append({"$ref": "#/components/parameters/documentId"})
-    op["parameters"] += query_parameters(ct, "find" if action == "find" and not single else "delete" if action == "delete" else "findOne")
-    if body_kind:
+    is_list = action == "find" and not single
+    scope = "find" if is_list else "delete" if action == "delete" else "findOne"
+    op: Schema = {"operationId": f"{name}.{action}", "tags": [name], "summary": f"{action} {ct.display_name}",
+                  "parameters": [{"$ref": "#/components/parameters/documentId"}] * has_id
+                  + query_parameters(ct, scope)}
+    if action in ("create", "update"):
         data = ref(f"{ct.model_name}Input")
-        if body_kind == "POST" and required(ct):
+        if action == "create" and required(ct):
             data = {"allOf": [data, {"required": required(ct)}]}
         body = {"type": "object", "required": ["data"], "properties": {"data": data}}
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if action == "find" and not single:
-        meta = {"type": "object", "additionalProperties": False, "properties": {
-            "pagination": {"oneOf": [ref("PaginationPage"), ref("PaginationOffset")]}}}
-        ok = {"200": _json(_envelope({"type": "array", "items": doc}, meta), "A page of documents")}
+    if is_list:
+        meta = closed({"pagination": {"oneOf": [ref("PaginationPage"), ref("PaginationOffset")]}})
+        page = closed({"data": {"type": "array", "items": doc}, "meta": meta}, ["data", "meta"])
+        ok = {"200": _json(page, "A page of documents")}
     elif action == "delete":
         ok = {"204": {"description": "Deleted (no body)"}}
-    elif action == "create":
-        links = {name: {"operationId": f"{ct.singular_name}.{name}",
-                        "parameters": {"documentId": "$response.body#/data/documentId"}}
-                 for name in ("findOne", "update", "delete")}
-        ok = {"201": {**_json(_envelope(doc), "Created"), "links": links}}
     else:
-        ok = {"200": _json(_envelope(doc), "The document")}
-    errors = [400, 401, 403, *([404] if has_id or single else []), *([413] if body_kind else []), 429, 500]
+        answer = _json(closed({"data": doc, "meta": closed({})}, ["data", "meta"]), "The document")
+        if action == "create":  # links let schemathesis chain create → findOne/update/delete
+            answer["links"] = {a: {"operationId": f"{name}.{a}",
+                                   "parameters": {"documentId": "$response.body#/data/documentId"}}
+                               for a in ("findOne", "update", "delete")}
+        ok = {"201" if action == "create" else "200": answer}
+    errors = [400, 401, 403, *[404] * (has_id or single), *[413] * ("requestBody" in op), 429, 500]
     op["responses"] = {**ok, **{str(s): {"$ref": f"#/components/responses/E{s}"} for s in errors}}
     return op
 
 
 def paths_of(ct: ContentType, prefix: str) -> dict[str, Schema]:
+    methods = (("get", "findOne"), ("put", "update"), ("delete", "delete"))
     if ct.is_single:
-        return {f"{prefix}/{ct.singular_name}": {a: operation(ct, name, single=True) for a, name in
-                                                 (("get", "find"), ("put", "update"), ("delete", "delete"))}}
+        single = {m: operation(ct, "find" if a == "findOne" else a, single=True) for m, a in methods}
+        return {f"{prefix}/{ct.singular_name}": single}
     base = f"{prefix}/{ct.plural_name}"
     return {base: {"get": operation(ct, "find"), "post": operation(ct, "create")},
-            base + "/{documentId}": {m: operation(ct, a) for m, a in
-                                     (("get", "findOne"), ("put", "update"), ("delete", "delete"))}}
+            base + "/{documentId}": {m: operation(ct, a) for m, a in methods}}
 
 
-def _shared_components() -> Schema:
-    ref_item = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}, {
-        "type": "object", "properties": {"documentId": {"type": "string", "minLength": 1}, "id": {"type": "integer"},
-                                         "position": {"type": "object"}, "locale": {"type": "string"},
-                                         "status": {"type": "string"}},
-        "anyOf": [{"required": ["documentId"]}, {"required": ["id"]}]}]}
+def shared_schemas() -> Schema:
+    """Error envelope, the two pagination shapes and the relation write syntax."""
+    count, limit = {"type": "integer", "minimum": 0}, {"type": "integer", "minimum": -1}
+    reference = {"type": "object", "anyOf": [{"required": ["documentId"]}, {"required": ["id"]}],
+                 "properties": {"documentId": {"type": "string", "minLength": 1}, "id": {"type": "integer"},
+                                "position": {"type": "object"}, "locale": {"type": "string"}}}
     refs = {"anyOf": [ref("RelationReference"), {"type": "array", "items": ref("RelationReference")}]}
-    count = {"type": "integer", "minimum": 0}
     error = {"type": "object", "required": ["status", "name", "message"], "properties": {
         "status": {"type": "integer"}, "name": {"type": "string"}, "message": {"type": "string"},
         "details": {"type": "object"}}}
     return {
-        "Error": {"type": "object", "required": ["data", "error"], "additionalProperties": False,
-                  "properties": {"data": {"type": "null"}, "error": error}},
-        "PaginationPage": {"type": "object", "required": ["page", "pageSize"], "additionalProperties": False,
-                           "properties": {"page": {"type": "integer", "minimum": 1}, "pageSize": {"type": "integer", "minimum": -1},
-                                          "pageCount": count, "total": count}},
-        "PaginationOffset": {"type": "object", "required": ["start", "limit"], "additionalProperties": False,
-                             "properties": {"start": count, "limit": {"type": "integer", "minimum": -1}, "total": count}},
-        "RelationReference": {**ref_item, "description": "A documentId (or {documentId}) of the related entry"},
-        "RelationWrite": {"description": "Strapi's relation syntax: a reference, a list (= set), or connect/disconnect/set",
-                          "anyOf": [{"type": "null"}, refs,
-                                    {"type": "object", "required": ["set"], "additionalProperties": False, "properties": {"set": refs}},
-                                    {"type": "object", "additionalProperties": False,
-                                     "properties": {"connect": refs, "disconnect": refs}}]},
+        "Error": closed({"data": {"type": "null"}, "error": error}, ["data", "error"]),
+        "PaginationPage": closed({"page": {"type": "integer", "minimum": 1}, "pageSize": limit,
+                                  "pageCount": count, "total": count}, ["page", "pageSize"]),
+        "PaginationOffset": closed({"start": count, "limit": limit, "total": count}, ["start", "limit"]),
+        "RelationReference": {"description": "A related entry's documentId, or {documentId}",
+                              "anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}, reference]},
+        "RelationWrite": {"description": "A reference, a list of them (= set), or connect/disconnect/set",
+                          "anyOf": [{"type": "null"}, refs, closed({"set": refs}, ["set"]),
+                                    closed({"connect": refs, "disconnect": refs})]},
     }
 
 
 def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
                   extra_paths: dict[str, Any] | None = None, version: str = "1.0.0") -> dict[str, Any]:
-    """The whole document; ``extra_paths`` (plugins' own routes) may not redefine an operation."""
+    """The whole document. ``extra_paths`` (plugins' routes) may add operations, not replace them."""
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
-    schemas = _shared_components()
-    paths: dict[str, Schema] = {}
-    tags = []
+    schemas, paths, tags = shared_schemas(), {}, []
     for ct in reachable(registry):
         schemas[ct.model_name] = document_schema(ct, registry)
         if exposed(ct):
@@ -305,17 +282,18 @@ def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
         if clash:
             raise ValueError(f"extra path {path} redefines {', '.join(sorted(clash))}")
         paths[path] = {**paths.get(path, {}), **item}
-    responses = {f"E{s}": _json(ref("Error"), name) for s, name in _ERRORS.items()}
-    document_id = {"name": "documentId", "in": "path", "required": True, "description": "The entry's documentId",
-                   "schema": {"type": "string", "pattern": "^[A-Za-z0-9]+$", "example": "znrlzntu9ei5onjvwfaalu2v"}}
+    document_id = {"name": "documentId", "in": "path", "required": True, "schema": {
+        "type": "string", "pattern": "^[A-Za-z0-9]+$", "example": "znrlzntu9ei5onjvwfaalu2v"}}
+    bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "JWT or API token"}
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version,
-                 "description": "Strapi v5 compatible REST API, generated from the content types."},
+                 "description": "Strapi v5's REST contract, generated from the content types."},
         "tags": tags,
         "paths": paths,
-        "components": {"schemas": schemas, "responses": responses, "parameters": {"documentId": document_id},
-                       "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                                          "description": "A user's JWT or an API token"}}},
-        "security": [{}, {"bearerAuth": []}],
+        "components": {
+            "schemas": schemas, "parameters": {"documentId": document_id},
+            "responses": {f"E{s}": _json(ref("Error"), text) for s, text in _ERRORS.items()},
+            "securitySchemes": {"bearerAuth": bearer}},
+        "security": [{}, {"bearerAuth": []}],  # anonymous (the public role) or a bearer token
     }

@@ -25,11 +25,14 @@ def problems_of(root: Path) -> list[str]:
 USER = collection("user", "users", {"username": {"type": "string"}}, aliases=["plugin::users-permissions.user"])
 
 
-def test_the_projects_own_types_load() -> None:
-    registry = load(REPO)
+def test_the_projects_own_types_load_with_the_users_permissions_types() -> None:
+    plugin = REPO / "plugins" / "users_permissions"
+    registry = load_registry(discover(REPO / "content_types", {"users_permissions": plugin}), REPO)
     assert {ct.uid for ct in registry} == {
         "api::registered-user.registered-user", "api::chat-user.chat-user", "api::message.message",
+        "plugin::users-permissions.role", "plugin::users-permissions.permission", "plugin::users-permissions.api-token",
     }
+    assert registry.get("plugin::users-permissions.user").attributes["role"].target == "plugin::users-permissions.role"
     message = registry.get("api::message.message")
     assert message.attributes["sender"].target == "api::registered-user.registered-user"
     assert message.indexes == (("room", "createdAt"),)

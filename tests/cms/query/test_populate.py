@@ -8,7 +8,9 @@ import pytest
 
 from cms.errors import ValidationError
 from cms.query.ast import Condition, Populate, SortKey
-from tests.cms.query.schemas import ARTICLE, COMMENT, query
+from cms.query.populate import parse_populate
+from cms.query.values import Scope
+from tests.cms.query.schemas import ARTICLE, COMMENT, REGISTRY, USER, query
 
 P = Populate
 
@@ -105,10 +107,6 @@ def test_deep_nesting_within_qs_limits() -> None:
 
 
 def test_an_empty_object_populates_with_defaults() -> None:
-    from cms.query.populate import parse_populate
-    from cms.query.values import Scope
-    from tests.cms.query.schemas import REGISTRY
-
     assert parse_populate(ARTICLE, {"author": {}}, Scope(REGISTRY, param="populate")) == {"author": P()}
 
 
@@ -180,8 +178,6 @@ def test_errors_in_nested_parts_name_the_populate_param() -> None:
 
 
 def test_nested_filters_check_relations_the_caller_cannot_read() -> None:
-    from tests.cms.query.schemas import USER
-
     assert rejected("populate[comments][filters][article][audit][action]=x", USER).message == (
         "Invalid key audit at article.audit")
 

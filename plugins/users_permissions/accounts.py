@@ -1,0 +1,127 @@
+"""Registered users: registering, logging in, changing and resetting passwords.
+
+Users are ordinary entries of the auth type, written through the core's
+document service (validation, password hashing, lifecycles), read through its
+reader (private fields never selected). Emails are stored lower-cased and
+usernames are unique whatever their letter case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from cms.documents import DocumentService
+from cms.errors import ValidationError
+from cms.passwords import hash_password, verify_password
+from cms.query.ast import Condition, Or, Query
+from plugins.users_permissions.tokens import issue_jwt
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+    from plugins.users_permissions.config import UsersPermissionsConfig
+
+USER_UID = "plugin::users-permissions.user"
+RESET_LIFETIME = dt.timedelta(hours=1)
+# verifying against this keeps a login for an unknown user as slow as a real one
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+class Accounts:
+    def __init__(self, app: CMS, config: UsersPermissionsConfig) -> None:
+        self.app = app
+        self.config = config
+        self.users = DocumentService(app, USER_UID)
+        self.model = app.models[USER_UID]
+        self.ct = app.registry.get(USER_UID)
+
+    def jwt_for(self, user_id: int) -> str:
+        return issue_jwt(user_id, self.app.settings.secrets.jwt_secret, self.config.jwt_lifetime)
+
+    async def document(self, user_id: int, query: Query | None = None) -> dict[str, Any] | None:
+        """The user as the API shows it (no password, tokens or other private fields)."""
+        query = query or Query()
+        one = Query(filters=Condition(("id",), "$eq", user_id), fields=query.fields, populate=query.populate)
+        return await self.app.reader.find_one(self.ct, one)
+
+    async def session(self, user_id: int) -> dict[str, Any]:
+        return {"jwt": self.jwt_for(user_id), "user": await self.document(user_id)}
+
+    async def taken(self, username: str | None, email: str | None, except_id: int | None = None) -> bool:
+        checks = []
+        if username is not None:
+            checks.append(Condition(("username",), "$eqi", username))
+        if email is not None:
+            checks.append(Condition(("email",), "$eqi", email))
+        if not checks:
+            return False
+        documents, _ = await self.app.reader.find_many(self.ct, Query(filters=Or(tuple(checks)), fields=()))
+        return any(d["id"] != except_id for d in documents)
+
+    async def register(self, username: str, email: str, password: str, role_id: int | None) -> int:
+        email = email.lower()
+        if await self.taken(username, email):
+            raise ValidationError("Email or Username are already taken")
+        document = await self.users.create({
+            "username": username, "email": email, "password": password, "provider": "local",
+            "confirmed": True, "blocked": False, "role": role_id,
+        }, query=Query(fields=()))
+        return int(document["id"])
+
+    async def check_login(self, identifier: str, password: str) -> dict[str, Any]:
+        """The user row for valid credentials; Strapi's 400 messages otherwise."""
+        lowered = identifier.lower()
+        rows = await self.model.filter(email=lowered).values("id", "password", "blocked")
+        if not rows:
+            documents, _ = await self.app.reader.find_many(
+                self.ct, Query(filters=Condition(("username",), "$eqi", identifier), fields=()))
+            ids = [d["id"] for d in documents]
+            rows = await self.model.filter(id__in=ids).values("id", "password", "blocked") if ids else []
+        row = rows[0] if rows else None
+        valid = await asyncio.to_thread(verify_password, password, row["password"] if row else _DUMMY_HASH)
+        if row is None or not valid:
+            raise ValidationError("Invalid identifier or password")
+        if row["blocked"]:
+            raise ValidationError("Your account has been blocked by an administrator")
+        return row
+
+    async def set_password(self, user_id: int, password: str) -> None:
+        """Store a new password; tokens issued before this moment stop working."""
+        user = await self.model.get(id=user_id)
+        await self.users.update(user.documentId, {"password": password}, query=Query(fields=()))
+        await self.model.filter(id=user_id).update(
+            passwordChangedAt=dt.datetime.now(dt.timezone.utc), resetPasswordToken=None)
+
+    async def change_password(self, user_id: int, current: str, password: str) -> None:
+        row = await self.model.filter(id=user_id).values("password")
+        if not row or not await asyncio.to_thread(verify_password, current, row[0]["password"]):
+            raise ValidationError("The provided current password is invalid")
+        if current == password:
+            raise ValidationError("Your new password must be different than your current password")
+        await self.set_password(user_id, password)
+
+    async def start_reset(self, email: str) -> tuple[str, str] | None:
+        """A fresh reset code for the account with ``email`` (stored hashed, valid one hour)."""
+        user = await self.model.filter(email=email.lower()).first()
+        if user is None or user.blocked:
+            return None
+        code = secrets.token_hex(64)
+        expires = int((dt.datetime.now(dt.timezone.utc) + RESET_LIFETIME).timestamp())
+        await self.model.filter(id=user.id).update(resetPasswordToken=f"{_digest(code)}:{expires}")
+        return user.email, code
+
+    async def finish_reset(self, code: str, password: str) -> int:
+        digest = _digest(code)
+        for user in await self.model.filter(resetPasswordToken__startswith=f"{digest}:"):
+            expires = int(str(user.resetPasswordToken).rsplit(":", 1)[1])
+            if expires >= dt.datetime.now(dt.timezone.utc).timestamp() and not user.blocked:
+                await self.set_password(user.id, password)
+                return int(user.id)
+        raise ValidationError("Incorrect code provided")
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()

@@ -1,0 +1,88 @@
+"""Writing grants: validated against known actions and content types, seeded from a file.
+
+The default grants are operator configuration, ``config/permissions.toml`` (or
+the plugin's own ``permissions.toml`` when the project has none). At every
+start, missing roles are created and the file's grants that a role lacks are
+added; grants changed or removed in the admin are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cms.config import ConfigError
+from cms.errors import ValidationError
+from cms.query.filters import parse_filters
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+log = logging.getLogger("cms.users_permissions")
+DEFAULTS = Path(__file__).with_name("permissions.toml")
+
+
+class Grants:
+    def __init__(self, app: CMS) -> None:
+        self.app = app
+        self.Role = app.models["plugin::users-permissions.role"]
+        self.Permission = app.models["plugin::users-permissions.permission"]
+
+    def check(self, action: str, condition: Any, where: str) -> None:
+        """A 400 (or a config error at start-up) for an unknown action or a bad condition."""
+        if action not in self.app.actions:
+            raise ValidationError(f"{where}: unknown action {action!r}")
+        if condition is None:
+            return
+        uid = action.rsplit(".", 1)[0]
+        if uid not in self.app.registry:
+            raise ValidationError(f"{where}: action {action!r} is not about a content type, it cannot have a condition")
+        parse_filters(self.app.registry.get(uid), condition, registry=self.app.registry,
+                      allow_variables=True, where="condition")
+
+    async def replace(self, role_id: int, permissions: Any) -> None:
+        """Set a role's grants to exactly ``{action: {"enabled", "condition"}}``."""
+        if not isinstance(permissions, dict):
+            raise ValidationError("permissions must be an object of action → {enabled, condition}")
+        rows = []
+        for action, grant in permissions.items():
+            grant = grant if isinstance(grant, dict) else {"enabled": bool(grant)}
+            if not grant.get("enabled", True):
+                continue
+            self.check(action, grant.get("condition"), "permissions")
+            rows.append(self.Permission(action=action, condition=grant.get("condition"), role_id=role_id))
+        await self.Permission.filter(role_id=role_id).delete()
+        if rows:
+            await self.Permission.bulk_create(rows)
+
+    async def seed(self, root: Path) -> None:
+        path = root / "config" / "permissions.toml"
+        path = path if path.exists() else DEFAULTS
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        for role_type, spec in (data.get("roles") or {}).items():
+            grants = [(a, None) for a in spec.get("actions", [])]
+            grants += [(g.get("action"), g.get("condition")) for g in spec.get("grants", [])]
+            role = await self.Role.filter(type=role_type).first()
+            if role is None:
+                role = await self.Role.create(type=role_type, name=spec.get("name", role_type.capitalize()),
+                                              description=spec.get("description", ""))
+            have = set(await self.Permission.filter(role_id=role.id).values_list("action", flat=True))
+            new = []
+            for action, condition in grants:
+                if action in have:
+                    continue
+                if action not in self.app.actions:
+                    log.warning("%s: role %s: skipping unknown action %r (is its plugin enabled?)", path, role_type, action)
+                    continue
+                try:
+                    self.check(action, condition, f"role {role_type}")
+                except ValidationError as exc:
+                    raise ConfigError(f"{path}: {exc.message}") from exc
+                new.append(self.Permission(action=action, condition=condition, role_id=role.id))
+            if new:
+                await self.Permission.bulk_create(new)

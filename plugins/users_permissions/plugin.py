@@ -1,0 +1,52 @@
+"""The users_permissions plugin: wires accounts, tokens, roles and the authorizer into the app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cms.plugins import Plugin
+from plugins.users_permissions.accounts import Accounts
+from plugins.users_permissions.config import UsersPermissionsConfig, load_config
+from plugins.users_permissions.engine import PermissionEngine
+from plugins.users_permissions.grants import Grants
+from plugins.users_permissions.mail import make_sender
+from plugins.users_permissions.ratelimit import RateLimiter
+from plugins.users_permissions.routes.auth import bind_auth_routes
+from plugins.users_permissions.routes.roles import bind_role_routes
+from plugins.users_permissions.routes.users import bind_user_routes
+from plugins.users_permissions.strategy import Strategy
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+
+class UsersPermissions(Plugin):
+    """Registered users, JWT login, roles with conditional grants, API tokens.
+
+    Other plugins never import it: they use ``app.identity`` (the
+    :class:`~plugins.users_permissions.strategy.Strategy` installed here) to
+    authenticate tokens, check actions and add ``$user.*`` variables.
+    """
+
+    name = "users_permissions"
+    app: CMS
+    config: UsersPermissionsConfig
+
+    def register(self, app: CMS) -> None:
+        self.app = app
+        self.config = load_config(app.plugin_config(self.name))
+        self.engine = PermissionEngine(app)
+        self.strategy = Strategy(app, self.engine)
+        self.accounts = Accounts(app, self.config)
+        self.grants = Grants(app)
+        self.limiter = RateLimiter(self.config.rate_limit_max, self.config.rate_limit_seconds)
+        self.mailer = make_sender(self.config.mailer, app.settings.root, app.settings.develop)
+        app.set_authorizer(self.strategy.authorize, self.strategy)
+        bind_auth_routes(self)
+        bind_user_routes(self)
+        bind_role_routes(self)
+
+    async def bootstrap(self, app: CMS) -> None:
+        await self.grants.seed(app.settings.root)
+        self.engine.invalidate()
+        await self.engine.refresh()

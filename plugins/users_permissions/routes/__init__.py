@@ -1,0 +1,1 @@
+"""HTTP routes of the plugin, one module per resource (Strapi's paths and bodies)."""

@@ -1,0 +1,101 @@
+"""``/api/users-permissions/roles``: roles and their grants.
+
+A role's ``permissions`` is a map from action to ``{"enabled": bool,
+"condition": <filter or null>}`` (flatter than Strapi's nested controller
+tree, plus our conditions). ``public`` and ``authenticated`` cannot be deleted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from cms.errors import ApplicationError, NotFoundError, ValidationError
+from plugins.users_permissions.routes.common import read_body, respond
+
+if TYPE_CHECKING:
+    from plugins.users_permissions.plugin import UsersPermissions
+
+ROLE = "plugin::users-permissions.role"
+BUILT_IN = ("public", "authenticated")
+
+
+def bind_role_routes(up: UsersPermissions) -> None:
+    app = up.app
+    prefix = f"{app.settings.api.prefix.rstrip('/')}/users-permissions/roles"
+    Role = app.models[ROLE]
+    Permission = app.models["plugin::users-permissions.permission"]
+    User = app.models["plugin::users-permissions.user"]
+
+    async def role_json(role: Any, with_permissions: bool) -> dict[str, Any]:
+        body = {"id": role.id, "documentId": role.documentId, "name": role.name,
+                "description": role.description, "type": role.type,
+                "nb_users": await User.filter(role_id=role.id).count()}
+        if with_permissions:
+            rows = await Permission.filter(role_id=role.id).order_by("action").values("action", "condition")
+            body["permissions"] = {r["action"]: {"enabled": True, "condition": r["condition"]} for r in rows}
+        return body
+
+    async def find(request: Request) -> HTTPResponse:
+        await up.strategy.authorize(request, f"{ROLE}.find", None)
+        return respond({"roles": [await role_json(r, False) for r in await Role.all().order_by("id")]})
+
+    async def find_one(request: Request, role_id: int) -> HTTPResponse:
+        await up.strategy.authorize(request, f"{ROLE}.findOne", None)
+        role = await Role.get_or_none(id=role_id)
+        if role is None:
+            raise NotFoundError()
+        return respond({"role": await role_json(role, True)})
+
+    async def create(request: Request) -> HTTPResponse:
+        await up.strategy.authorize(request, f"{ROLE}.create", None)
+        body = read_body(request)
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("name is a required field")
+        role_type = body.get("type") or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        if await Role.filter(type=role_type).exists():
+            raise ValidationError("A role with this type already exists")
+        role = await Role.create(name=name, description=body.get("description") or "", type=role_type)
+        await up.grants.replace(role.id, body.get("permissions") or {})
+        up.engine.invalidate()
+        return respond({"ok": True, "role": await role_json(role, True)})
+
+    async def update(request: Request, role_id: int) -> HTTPResponse:
+        await up.strategy.authorize(request, f"{ROLE}.update", None)
+        role = await Role.get_or_none(id=role_id)
+        if role is None:
+            raise NotFoundError()
+        body = read_body(request)
+        for key in ("name", "description"):
+            if isinstance(body.get(key), str):
+                setattr(role, key, body[key])
+        await role.save()
+        if "permissions" in body:
+            await up.grants.replace(role.id, body["permissions"])
+        up.engine.invalidate()
+        return respond({"ok": True, "role": await role_json(role, True)})
+
+    async def delete(request: Request, role_id: int) -> HTTPResponse:
+        await up.strategy.authorize(request, f"{ROLE}.delete", None)
+        role = await Role.get_or_none(id=role_id)
+        if role is None:
+            raise NotFoundError()
+        if role.type in BUILT_IN:
+            raise ApplicationError(f"The {role.type} role cannot be deleted")
+        fallback = up.engine.role_id(up.config.default_role)
+        await User.filter(role_id=role.id).update(role_id=fallback)
+        await Permission.filter(role_id=role.id).delete()
+        await role.delete()
+        up.engine.invalidate()
+        return respond({"ok": True})
+
+    app.add_route(find, prefix, ["GET"], name="up_roles_find")
+    app.add_route(create, prefix, ["POST"], name="up_roles_create")
+    app.add_route(find_one, f"{prefix}/<role_id:int>", ["GET"], name="up_roles_find_one")
+    app.add_route(update, f"{prefix}/<role_id:int>", ["PUT"], name="up_roles_update")
+    app.add_route(delete, f"{prefix}/<role_id:int>", ["DELETE"], name="up_roles_delete")
+    app.add_actions(f"{ROLE}.{a}" for a in ("find", "findOne", "create", "update", "delete"))

@@ -1,0 +1,113 @@
+"""``/api/users``: Strapi's user routes (numeric ids, bare JSON answers).
+
+Updates narrowed by a condition (the default lets a user update only
+themselves) may change only username, email and password: a user cannot
+unblock, confirm or promote themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from cms.errors import NotFoundError, ValidationError
+from cms.query.ast import And, Condition, Query
+from cms.query.params import Limits, parse_query
+from cms.query.qs import parse_qs
+from plugins.users_permissions.routes.common import read_body, respond
+
+if TYPE_CHECKING:
+    from plugins.users_permissions.plugin import UsersPermissions
+
+USER = "plugin::users-permissions.user"
+SELF_SERVICE = frozenset({"username", "email", "password"})
+ADMIN_FIELDS = SELF_SERVICE | {"blocked", "confirmed", "role", "provider"}
+
+
+def bind_user_routes(up: UsersPermissions) -> None:
+    app = up.app
+    prefix = app.settings.api.prefix.rstrip("/")
+    ct = app.registry.get(USER)
+    api = app.settings.api
+    limits = Limits(default_limit=api.default_limit, max_limit=api.max_limit, with_count=api.with_count)
+
+    def query(request: Request, access: Any, action: str = "findOne") -> Query:
+        raw = parse_qs(request.query_string, strict_null_handling=True)
+        return parse_query(ct, raw, registry=app.registry, limits=limits, action=action,  # type: ignore[arg-type]
+                           can_read=access.can_read, strict=api.strict_params)
+
+    def by_id(user_id: int, extra: Any = None) -> Any:
+        match = Condition(("id",), "$eq", user_id)
+        return And((match, extra)) if extra is not None else match
+
+    async def me(request: Request) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.me", ct)
+        caller = request.ctx.caller
+        if caller.user is None:
+            raise NotFoundError()
+        document = await up.accounts.document(caller.user["id"], query(request, access))
+        if document is None:
+            raise NotFoundError()
+        return respond(document)
+
+    async def find(request: Request) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.find", ct)
+        documents, _ = await app.reader.find_many(ct, query(request, access, "find"), access.variables, access.condition)
+        return respond(documents)
+
+    async def count(request: Request) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.count", ct)
+        parsed = query(request, access, "find")
+        _, total = await app.reader.find_many(ct, Query(filters=parsed.filters, fields=()), access.variables, access.condition)
+        return respond(total)
+
+    async def find_one(request: Request, user_id: int) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.findOne", ct)
+        parsed = query(request, access)
+        one = Query(filters=by_id(user_id, parsed.filters), fields=parsed.fields, populate=parsed.populate)
+        document = await app.reader.find_one(ct, one, access.variables, access.condition)
+        if document is None:
+            raise NotFoundError()
+        return respond(document)
+
+    async def update(request: Request, user_id: int) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.update", ct)
+        parsed = query(request, access)
+        body = read_body(request)
+        allowed = SELF_SERVICE if access.condition is not None else ADMIN_FIELDS
+        refused = sorted(set(body) - allowed)
+        if refused:
+            raise ValidationError(f"Invalid key {refused[0]}", {"key": refused[0]})
+        target = await app.reader.find_one(ct, Query(filters=by_id(user_id), fields=()), access.variables, access.condition)
+        if target is None:
+            raise NotFoundError()
+        if "email" in body and isinstance(body["email"], str):
+            body["email"] = body["email"].lower()
+        if await up.accounts.taken(body.get("username"), body.get("email"), except_id=user_id):
+            raise ValidationError("Username or email already taken")
+        password = body.pop("password", None)
+        if body:
+            await up.accounts.users.update(target["documentId"], body, access, Query(fields=()))
+        if password is not None:
+            if not isinstance(password, str):
+                raise ValidationError("password must be a `string` type")
+            await up.accounts.set_password(user_id, password)
+        return respond(await up.accounts.document(user_id, parsed))
+
+    async def destroy(request: Request, user_id: int) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.destroy", ct)
+        target = await app.reader.find_one(ct, Query(filters=by_id(user_id), fields=()), access.variables, access.condition)
+        if target is None:
+            raise NotFoundError()
+        document = await up.accounts.users.delete(target["documentId"], access)
+        return respond(document)
+
+    app.add_route(me, f"{prefix}/users/me", ["GET"], name="up_users_me")
+    app.add_route(count, f"{prefix}/users/count", ["GET"], name="up_users_count")
+    app.add_route(find, f"{prefix}/users", ["GET"], name="up_users_find")
+    app.add_route(find_one, f"{prefix}/users/<user_id:int>", ["GET"], name="up_users_find_one")
+    app.add_route(update, f"{prefix}/users/<user_id:int>", ["PUT"], name="up_users_update")
+    app.add_route(destroy, f"{prefix}/users/<user_id:int>", ["DELETE"], name="up_users_destroy")
+    app.add_actions(f"{USER}.{a}" for a in ("me", "find", "findOne", "count", "update", "destroy"))

@@ -1,0 +1,96 @@
+"""Who is calling, and may they do this: the authorizer installed into the core.
+
+``authenticate`` reads ``Authorization: Bearer <jwt or API token>``; no header
+means the public role. ``authorize`` is what the core calls for every REST
+action (and the realtime plugin for socket events): no grant and no
+credentials → 401, no grant with credentials → 403, as the issue specifies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from cms.content import ContentType
+from cms.errors import ForbiddenError, UnauthorizedError
+from cms.permissions import PUBLIC, Access, Caller
+from plugins.users_permissions.tokens import InvalidToken, hash_api_token, looks_like_jwt, read_jwt
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+    from plugins.users_permissions.engine import PermissionEngine
+
+USER_UID = "plugin::users-permissions.user"
+TOKEN_UID = "plugin::users-permissions.api-token"
+#: public fields of a user bound to ``$user.*`` in conditions
+USER_FIELDS = ("id", "documentId", "username", "email", "blocked", "confirmed", "role_id", "passwordChangedAt")
+_LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+class Strategy:
+    """The :class:`cms.permissions.Identity` of the project, and its REST authorizer."""
+
+    def __init__(self, app: CMS, engine: PermissionEngine) -> None:
+        self.app = app
+        self.engine = engine
+        self.secret = app.settings.secrets.jwt_secret
+        self.salt = app.settings.secrets.api_token_salt
+
+    async def authenticate_token(self, token: str) -> Caller:
+        """A bearer credential → its caller; :class:`InvalidToken` says why not."""
+        if looks_like_jwt(token):
+            payload = read_jwt(token, self.secret)
+            user = await self.load_user(payload["id"])
+            if user is None or user["blocked"]:
+                raise InvalidToken("Invalid credentials")
+            changed = user.get("passwordChangedAt")
+            if changed is not None and payload["iat"] < changed.timestamp():
+                raise InvalidToken("Token issued before the last password change")
+            return Caller("user", user=user)
+        Token = self.app.models[TOKEN_UID]
+        row = await Token.filter(accessKey=hash_api_token(token, self.salt)).first()
+        if row is None:
+            raise InvalidToken("Missing or invalid credentials")
+        now = dt.datetime.now(dt.timezone.utc)
+        if row.expiresAt is not None and row.expiresAt <= now:
+            raise InvalidToken("Token expired")
+        if row.lastUsedAt is None or now - row.lastUsedAt > _LAST_USED_EVERY:
+            await Token.filter(id=row.id).update(lastUsedAt=now)
+        return Caller("token", token={"id": row.id, "name": row.name, "type": row.type, "actions": row.actions})
+
+    async def load_user(self, user_id: int) -> dict[str, Any] | None:
+        User = self.app.models[USER_UID]
+        rows = await User.filter(id=user_id).values(*USER_FIELDS)
+        return rows[0] if rows else None
+
+    async def authenticate(self, request: Any) -> Caller:
+        header = request.headers.get("authorization")
+        if not header:
+            return PUBLIC
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise UnauthorizedError("Missing or invalid credentials")
+        return await self.authenticate_token(token.strip())
+
+    def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
+        self.engine.add_variable(name, provider)
+
+    async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
+        await self.engine.refresh()
+        if caller.kind == "token":
+            assert caller.token is not None
+            return self.engine.token_access(caller.token, action)
+        role_id = caller.role_id if caller.kind == "user" else self.engine.role_id("public")
+        return await self.engine.access(role_id, action, ct, caller.user)
+
+    async def authorize(self, request: Any, action: str, ct: ContentType | None) -> Access:
+        """The core's permission hook: the caller's access, or 401/403."""
+        caller = await self.authenticate(request)
+        request.ctx.caller = caller
+        access = await self.access_for(caller, action, ct)
+        if access is None:
+            if caller.kind == "public":
+                raise UnauthorizedError("Missing or invalid credentials")
+            raise ForbiddenError()
+        return access
