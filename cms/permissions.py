@@ -65,6 +65,12 @@ class Identity(Protocol):
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         """Offer ``$user.<name>`` to permission conditions."""
 
+    async def register(self, username: str, email: str, password: str) -> Caller:
+        """Create a registered user (default role) and return it as a caller."""
+
+    async def login(self, identifier: str, password: str) -> Caller:
+        """The caller for valid credentials; an ApplicationError otherwise."""
+
 
 class NoIdentity:
     """Without an identity plugin: nobody can log in; develop mode allows everything."""
@@ -80,6 +86,12 @@ class NoIdentity:
 
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         pass
+
+    async def register(self, username: str, email: str, password: str) -> Caller:
+        raise UnauthorizedError("No identity provider is installed")
+
+    async def login(self, identifier: str, password: str) -> Caller:
+        raise UnauthorizedError("No identity provider is installed")
 
 
 class Authorizer(Protocol):

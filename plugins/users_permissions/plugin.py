@@ -36,8 +36,8 @@ class UsersPermissions(Plugin):
         self.app = app
         self.config = load_config(app.plugin_config(self.name))
         self.engine = PermissionEngine(app)
-        self.strategy = Strategy(app, self.engine)
         self.accounts = Accounts(app, self.config)
+        self.strategy = Strategy(app, self.engine, self.accounts, self.config)
         self.grants = Grants(app)
         self.limiter = RateLimiter(self.config.rate_limit_max, self.config.rate_limit_seconds)
         self.mailer = make_sender(self.config.mailer, app.settings.root, app.settings.develop)

@@ -19,6 +19,8 @@ from plugins.users_permissions.tokens import InvalidToken, hash_api_token, looks
 
 if TYPE_CHECKING:
     from cms.app import CMS
+    from plugins.users_permissions.accounts import Accounts
+    from plugins.users_permissions.config import UsersPermissionsConfig
     from plugins.users_permissions.engine import PermissionEngine
 
 USER_UID = "plugin::users-permissions.user"
@@ -31,9 +33,11 @@ _LAST_USED_EVERY = dt.timedelta(minutes=1)
 class Strategy:
     """The :class:`cms.permissions.Identity` of the project, and its REST authorizer."""
 
-    def __init__(self, app: CMS, engine: PermissionEngine) -> None:
+    def __init__(self, app: CMS, engine: PermissionEngine, accounts: Accounts, config: UsersPermissionsConfig) -> None:
         self.app = app
         self.engine = engine
+        self.accounts = accounts
+        self.config = config
         self.secret = app.settings.secrets.jwt_secret
         self.salt = app.settings.secrets.api_token_salt
 
@@ -75,6 +79,21 @@ class Strategy:
 
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         self.engine.add_variable(name, provider)
+
+    async def register(self, username: str, email: str, password: str) -> Caller:
+        """Registration for other plugins (the realtime plugin's ``register`` event)."""
+        user_id = await self.accounts.register(username, email, password, self.engine.role_id(self.config.default_role))
+        return await self._user_caller(user_id)
+
+    async def login(self, identifier: str, password: str) -> Caller:
+        row = await self.accounts.check_login(identifier, password)
+        return await self._user_caller(row["id"])
+
+    async def _user_caller(self, user_id: int) -> Caller:
+        user = await self.load_user(user_id)
+        if user is None:
+            raise UnauthorizedError("Invalid credentials")
+        return Caller("user", user=user)
 
     async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
         await self.engine.refresh()

@@ -74,11 +74,13 @@ CREATE TABLE IF NOT EXISTS "chat_users" (
 );
 CREATE INDEX IF NOT EXISTS "idx_chat_users_user_id_157846" ON "chat_users" ("user_id");
 CREATE INDEX IF NOT EXISTS "idx_chat_users_room_a71cf4" ON "chat_users" ("room", "status");
+CREATE INDEX IF NOT EXISTS "idx_chat_users_user_id_3d0ef3" ON "chat_users" ("user_id", "room");
 CREATE TABLE IF NOT EXISTS "messages" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "document_id" VARCHAR(24) NOT NULL UNIQUE,
     "text" TEXT,
     "room" VARCHAR(255),
+    "client_id" VARCHAR(255),
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
     "published_at" TIMESTAMPTZ,
@@ -88,6 +90,8 @@ CREATE TABLE IF NOT EXISTS "messages" (
 CREATE INDEX IF NOT EXISTS "idx_messages_recipie_6f2e5d" ON "messages" ("recipient_id");
 CREATE INDEX IF NOT EXISTS "idx_messages_sender__0cb83e" ON "messages" ("sender_id");
 CREATE INDEX IF NOT EXISTS "idx_messages_room_554a99" ON "messages" ("room", "created_at");
+CREATE INDEX IF NOT EXISTS "idx_messages_sender__9a6e09" ON "messages" ("sender_id", "client_id");
+CREATE INDEX IF NOT EXISTS "idx_messages_recipie_e15bb8" ON "messages" ("recipient_id", "created_at");
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "version" VARCHAR(255) NOT NULL,
@@ -102,42 +106,43 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXeFP2zgU/1esfGISQxsH28ROJxXGbtyAIuhu06YpchM3tXDszHYo1Y7//WwnadImLU"
-    "kLpbT+BH1+z3F+z3be+9lOfjsh8xERO60Id9g1os4B+O1QGCL1T6lsGzgwivISLZCwS4xy"
-    "HLkwwq7UmqYEdoXk0JOqsAeJQErkI+FxHEnM9IVoTIgWMk8pYhroWlqAMBq8JPgG+cDjyE"
-    "dUYkhAj3GQ2AoAqQ8E4jeIi/eAUTJUEvDprHUEWA9gCbAAQjJlq1sRU/wrRqpZAZJ9xNU1"
-    "fvxUYkx9dItE9jO6dnsYEX/s9rGpwMhdOYyM7ITKj0ZRN7zreozEIc2Vo6HsMzrSxlRqaY"
-    "Ao4lAiXb3ksUZC33uKXAZO0tJcJWliwcZHPRgTWUCu6+Yyx3XP2x336rjjuk4drFORx6j2"
-    "k2qqMHcf6Ca83H2993bv3R9v9t4pFdPMkeTtXXLpHJjE0MBz3nHuTDmUMNEwGOegqhbEoX"
-    "LqSQW4R33Iq9HNrNxKmFX7J2HOQF0MZ+fPXkw9DSHwQrGTjodujImP+A5FA7fQsL+cx3JJ"
-    "CG9dgmgg+9oPezPw/7d1efSpdbm1u/dCX5Cp8ZeMzvO0ZNcUaRflLjF/Gzgj05/LCynGK9"
-    "LZx5Hd368D7f7+dGx12Ti4xZY16fDjZg8CdaaSY53Py+sBtsGnAcqZvoW3FrzQ85AQn9Gw"
-    "CcaJkXudWNk5oxbOulGijPI/V+3zaSiPTCYg9rEnwX+AYFGKRVa/U8/AVmOhaw6F+EWKkG"
-    "6dtb5Non102j402DAhA25qMRUcTiBPoJBfBPJbsgz+B4WaxCGqdoC2dGNl6kJZ5YXUeCf7"
-    "Z6180Tk5O77qtM4uxhzyodU51iW7RjqckG69mXDSqBLw9aTzCeif4Hv7/HjSbyO9zndHtw"
-    "nGkrmUDVzoFzHJxJlozM/oNsKquuZuTg2tk5+Bk1X6qHFv7uTU8OGcXEo9njpWUDfot1Xm"
-    "nHbAZ+L1dKzMdHoc+fM5PTW0Tl8xp1cM9bT1udOjuKvim/48bh+Z2il95fycjG7Nz/WuC2"
-    "SSFnShdz2A3HdLJWyXTdMtF4W74aQEUhgYJ2k0dTtT1kdlODo05E4FQzoq257FkHpKS4eI"
-    "fH569GufaXoTUyD7COgKgYLqAHDGwm0gJJRxwo8O+sjoDMEAcQR0dAoESjjc+ynRH46uUO"
-    "smVTo/LUlqSdKNJkn1uG1KlBZtLMVUi/rI5p26EGf6Ft5a8KbTeQOAc4ulQewwSjBFS5op"
-    "HgVm5l2jhrN3YrPI3L153VmHNVcqqpmTrtMBkQ37VzTst0zOGif1lsnZQKdbJsdO6WP5lN"
-    "uIPChY3M8gzOXM50YhlJixcXjL2H5kHOGAfkZDA/GJahGkXlV+mmbxlyjAQiKO/IzeelYg"
-    "32V9KJPm1+dwMGKzil1LYaDuHEmDgro+OP9yeurcPQ3neIaEgKajlCjHrGh7FuMYJkqLbM"
-    "c0HGNaz7YmHqEhGwHjwMcceRJIBhhFIOtxTdjFPK6zBKMlGDebYJTotiLk6SjplL1rqf46"
-    "UAWzApvjb52xmKa0zWcU15y2z//O1Cf3/liWcYm0jE3X1yxzs+n6Bjrdpus2Xc+fmMjDEc"
-    "5jv5rx+KSZTdzT0LywVoTUbTSkQsZsLKb3kSEJXJYOqUuHjHWvKYRI5eRgIa4L8eTEuFK0"
-    "0wXiIRYiufUS81Qo3b7nQHA0Up2fgmpTBJLTLSDgkKp+kDFOnBFVBTPGkJAhoJBzNlAK3S"
-    "GAQPnAx8Yu3S53qZ6CoIeJ6l2AQBrEKX9Wj7EiCddmWmLpKktXbThdlQ6EBu7ILSyNUo9G"
-    "ySawMsrTDwKOGdmjgPMfBbQk1prxGZbE2kCnWxLLkliFZR+CGvJXuYWlWe6jWbIcaVEGIK"
-    "3mWUFbO+/PO9RKpfwTtEtF2l8mZqan/nyku+B5twvEIoLAoM+AUJ1IpfZx9N4k82qg94Hu"
-    "OfqlX1pgLlRkHEBE4gDXPPFm83mbz290Pr8S59vW/cU+KISYNEF4ZGDhrQFvxNkNrlzpmY"
-    "5w0WZ5J9wI8yBZ0lTxKEhDIQaMN5q+izaWAax3GhYJJC9S3EbvYK29a01buxnsyZtZLfhN"
-    "6Nce5iHUTWuMfdHYIj/n7KLgpcFctEzW572kBsvOPAN2Jh0yqOKhcshU2gzpzKGGqh4sXW"
-    "X4SF4dSZbr1sN2+3TMo4cnkxuev5wdHl9uvTauVEo4YRjKO4+6RB85bwp3wcqCXR9su5y0"
-    "ZisLdjlpA51ul5NswGKXk+xykl1Oumc5iRlQy4tI2TbKWbtG9U0tcmRZIKkXhYpLQQG+0e"
-    "9DZCBfmUoWjMAW41ruQUL0zwFWfSiWhU/PiANgpmXvhV1JsitJdiXp3pWkJ/2czFOHtfaD"
-    "MmsFtsGnAcqZvl2us8fENy87tpTIBjrdUiIbTomUUvjpKWehR4yfDJxYf0iNP36+RAROCV"
-    "kqTyM+S8+XsvzSxqwFMXqEM7WrgdNjUhgtxLHXdypIjLRkexaNAXOdOUiMVGTJhtUiG/QX"
-    "hxumXQWTh2EZnjpIWcLXD9WgaoBwqr6G6L5+9aoGukprKrqmrLSrSVa+qWHmkdLMZKEDpa"
-    "uG9jJOlDYIjh7+YXb3P0OeVkU="
+    "eJztXf9P2zgU/1es/MQkhjYOtomdTiqM3bgBRdDdpk1T5CZua+Hame1Qqh3/+9nO1yZpSV"
+    "oopfVP0Of3HOfzbMfv8+zktzNkPiJipxXgDrtG1DkAvx0Kh0j9UyrbBg4MgqxECyTsEqMc"
+    "Bi4MsCu1pimBXSE59KQq7EEikBL5SHgcBxIzfSEaEqKFzFOKmPZ1LS1AGO2/JPgG+cDjyE"
+    "dUYkhAj3EQ2QoAqQ8E4jeIi/eAUTJWEvDprHUEWA9gCbAAQjJlq1sRUvwrRKpZfSQHiKtr"
+    "/PipxJj66BaJ5Gdw7fYwIv7E7WNTgZG7chwY2QmVH42ibnjX9RgJhzRTDsZywGiqjanU0j"
+    "6iiEOJdPWShxoJfe8xcgk4UUszlaiJORsf9WBIZA65rpvJHNc9b3fcq+OO6zp1sI5FHqPa"
+    "T6qpwtx9Xzfh5e7rvbd77/54s/dOqZhmppK3d9GlM2AiQwPPece5M+VQwkjDYJyBqloQDp"
+    "VTTyrAPRpAXo1uYuVWwqzaX4Q5AXUxnJ0/eyH1NITAG4qdeDx0Q0x8xHcoGrm5hv3lPJZL"
+    "hvDWJYj25UD7YW8G/v+2Lo8+tS63dvde6AsyNf6i0Xkel+yaIu2izCXmbwNnJPpzeSHGeE"
+    "U6+ySy+/t1oN3fn46tLpsEN9+yJh1+0uxBoE5UMqyzeXk9wDb4NEA50bfw1oIXeh4S4jMa"
+    "N8E4MnKvIys7Z9TCWTdKlFH+56p9Pg3l1KQAsY89Cf4DBIvSWmT1O/UMbDUWuuahEL9IHt"
+    "Kts9a3ItpHp+1Dgw0Tss9NLaaCwwLyBAr5RSC/Jcvgf1CoSTxE1Q7Qlm6oTF0oq7wQG+8k"
+    "/6yVLzonZ8dXndbZxYRDPrQ6x7pk10jHBenWm4KT0krA15POJ6B/gu/t8+Oi31K9zndHtw"
+    "mGkrmUjVzo5zFJxIlows/oNsCquuZujg2tk5+Bk1X4qHFv7uTY8OGcXAo9nnqtoG7Qb6vI"
+    "Oe6Az8Tr8ViZ6fQw8Odzemxonb5iTq8Y6nHrM6cHYVetbwbzuD01tVP6yvk5Gt2an+td58"
+    "gkLehC73oEue+WStgum6ZbLhruDosSSGHfOEmjqdsZsz4qwtFLQ+5UMKRp2fYshtRTWnqJ"
+    "yOenR78OmKY3MQVygICuECioDgBnbLgNhIQyjPjR0QAZnTEYIY6AXp0CgSIO935K9IejK9"
+    "S6UZWOKv/hhPEdmrKflja1tOlG06Z6ODSlTvM2lnSqRYYkM1FdiBN9C28teOMJvgHAmcXS"
+    "IHYYJZiiJc0UjwIz865Rw9k7sllk7t687qwXOldqnTMngaeXSDYQWNFAwHI7axzmW25nA5"
+    "1uuR07pU/EU24j8iBncT+DMJcznxuFUOLKJuEtY/uRcYT79DMaG4hPVIsg9ari0ziKv0R9"
+    "LCTiyE8Ir2cF8l3ShxJpdn0ORymble9aCgN150gaFNT1wfmX01Pn7mlYyDMkBDQdpURCJk"
+    "XbszjIYaS0yAZNwzrG9WxrKhIa+hEwDnzMkSeBZIBRBJIe14RvzNZ1hnIUSCmZSjyCI/rL"
+    "yNVlcKAFBRtLSlpScqNJSYluK5ZJHSWdsgMu1l8HemHWYuj4W2diHVTaLJSuhU7b538n6s"
+    "UdRJaZXCKVk874DSCObCxl1ghnS6WsV1RtqZQNdLqlUiyVkq1MkvCoGZ9SNLOkShwC5fJ4"
+    "JiBtBuuEjcX0PqIqi/ktVVWHqproXlPIqsrJwUJcF+LixLhSlOAF4kMsRHTrJVYwV7p9z/"
+    "HtIFWdnx5sUwSis0igzyFV/SBhAzkjqgpmjCEhY0Ah52ykFLpjAIHygY+NXby58VI9BUEP"
+    "E9W7AIG0H8bcZj02kUQ8qGmJpQUtLbjhtGA8EBq4I7OwNEo9GiWZwMooTz+2OWFkD27Of3"
+    "DTklhrxmdYEmsDnW5JLEti5dJrBDXkrzILS7PcR7MkMdKiDEBczbOCtnbcn3WolQr5C7RL"
+    "RdhfJmamh/481V3wdOIFYgFBYDRgQKhOpEL7MHhvgnk10AdA9xz9ijYtMBfKMw4gIGEf1z"
+    "yfaON5G89vdDy/EmcP1/01TGgIMWmCcGpg4a0Bb8DZDa7M9ExHOG+zvNOHhHmQLGmqeBSk"
+    "oRAjxhtN33kbywDWO6mMBJIXMW7pG3Nr7w7U1m4Ce/QeXQt+E/q1h/kQ6qY1xj5vbJGfc3"
+    "ZR8NL+XLRM0ue9qAbLzjwDdiYeMqjioXLIVNgM6cyhhqoeLF1l+EheTSXLdethu3064dHD"
+    "k+LG8i9nh8eXW6+NK5USjhiG8s6jLtGvA2gKd87Kgl0fbJtOWrPMgk0nbaDTbTrJLlhsOs"
+    "mmk2w66Z50EjOglpNIyTbKWbtG9U0tcpxcIKmTQvlUUB/f6LdXMpBlpqKEEdhiXMs9SIj+"
+    "OcKqD4Uy96EgcQDMtOy9sJkkm0mymaR7M0lP+vGfp17W2s//rBXYBp8GKCf6Nl1nj4lvXn"
+    "RsKZENdLqlRDacEimF8NNDzlyPmDwZWMg/xMYfP18iAqcsWSpPIz5Lz5ei/NLGrAUxeoQz"
+    "tauB02NSGC3EsTdwKkiMuGR7Fo0BM505SIxYZMmG1SIb9PehG4ZdOZOHYRmeepGyhG9Vqk"
+    "HVAOFYfQ3Rff3qVQ10ldZUdE1ZaVeTrHxTw8wjpYnJQgdKVw3tZZwobbA4eviH2d3/hoXe"
+    "gA=="
 )

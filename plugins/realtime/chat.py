@@ -1,0 +1,195 @@
+"""The native chat protocol: join, leave, send, history, typing, presence.
+
+Every event is acknowledged with ``{ok: true, data}`` or ``{ok: false, error:
+{name, message}}``; see README.md beside this file for each payload. Only
+registered, non-blocked users chat; what history returns is what the
+permissions engine lets the caller read (the same condition as REST's find).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cms.query.ast import And, Condition, Node, Or, Pagination, Populate, Query, SortKey
+from plugins.realtime.sockets import (
+    SocketError, SocketState, payload, room_key, room_name, text_field, user_key,
+)
+
+if TYPE_CHECKING:
+    from plugins.realtime.plugin import Realtime
+
+MESSAGE = "api::message.message"
+USER = "plugin::users-permissions.user"
+_SENDER = Populate(fields=("username",))
+
+
+def chat_user(state: SocketState) -> dict[str, Any]:
+    if state.user is None:
+        raise SocketError("unauthorized", "Only registered users can chat: log in first")
+    return state.user
+
+
+class Chat:
+    def __init__(self, rt: Realtime) -> None:
+        self.rt = rt
+        self.message_ct = rt.app.registry.get(MESSAGE)
+        self.user_ct = rt.app.registry.get(USER)
+
+    async def access(self, state: SocketState, action: str) -> Any:
+        access = await self.rt.app.identity.access_for(state.caller, f"{MESSAGE}.{action}", self.message_ct)
+        if access is None:
+            raise SocketError("forbidden", f"Your role may not {action} messages")
+        return access
+
+    # -- rooms --------------------------------------------------------------------------
+
+    async def join(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        body = payload(data)
+        room = room_name(body)
+        await self.rt.presence.join(user, room, state.sid)
+        await self.rt.sio.enter_room(state.sid, room_key(room))
+        state.rooms.add(room)
+        await self.rt.sio.emit("chat:joined", {"room": room, "user": _who(user)}, to=room_key(room), skip_sid=state.sid)
+        missed, reload = None, False
+        if body.get("lastMessageId") is not None:
+            missed, reload = await self.missed(state, room, body["lastMessageId"])
+        return {"room": room, "missed": missed, "reload": reload}
+
+    async def leave(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        room = room_name(payload(data))
+        if room not in state.rooms:
+            raise SocketError("not_in_room", f"You are not in room {room!r}")
+        state.rooms.discard(room)
+        await self.rt.sio.leave_room(state.sid, room_key(room))
+        await self.rt.presence.leave(user, room)
+        await self.rt.sio.emit("chat:left", {"room": room, "user": _who(user)}, to=room_key(room))
+        return {"room": room}
+
+    # -- messages -------------------------------------------------------------------------
+
+    async def send(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        body = payload(data)
+        if not state.bucket.take():
+            raise SocketError("rate_limited", "You are sending too fast; slow down")
+        if body.get("attachments") is not None:
+            raise SocketError("unsupported", "Attachments need the upload plugin, which is not installed")
+        text = text_field(body, "text", self.rt.config.max_message_length)
+        client_id = text_field(body, "clientId", 64, required=False)
+        await self.access(state, "create")
+        message: dict[str, Any] = {"text": text, "sender": user["id"]}
+        recipient = None
+        if body.get("to") is not None:
+            recipient = await self.recipient(body["to"])
+            message["recipient"] = recipient["id"]
+        else:
+            room = room_name(body)
+            if room not in state.rooms:
+                raise SocketError("not_in_room", f"Join room {room!r} before sending to it")
+            message["room"] = room
+        if client_id is not None:
+            message["clientId"] = client_id
+            existing = await self.by_client_id(user["id"], client_id)
+            if existing is not None:  # a retry: the message is already stored and delivered
+                return existing
+        stored = await self.rt.writer.write(message)
+        shaped = {**stored, "sender": _who(user), "recipient": _who(recipient) if recipient else None}
+        if recipient is not None:
+            await self.rt.sio.emit("chat:message", shaped, to=[user_key(user["id"]), user_key(recipient["id"])])
+        else:
+            await self.rt.sio.emit("chat:message", shaped, to=room_key(message["room"]))
+        return shaped
+
+    async def recipient(self, ref: Any) -> dict[str, Any]:
+        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or ref == "":
+            raise SocketError("invalid_payload", '"to" must be a user id or documentId')
+        field = "id" if isinstance(ref, int) else "documentId"
+        query = Query(filters=Condition((field,), "$eq", ref), fields=("username", "blocked"))
+        user = await self.rt.app.reader.find_one(self.user_ct, query)
+        if user is None or user["blocked"]:
+            raise SocketError("unknown_user", "No such user")
+        return user
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> dict[str, Any] | None:
+        query = Query(filters=And((Condition(("sender", "id"), "$eq", sender_id), Condition(("clientId",), "$eq", client_id))),
+                      populate={"sender": _SENDER, "recipient": _SENDER})
+        return await self.rt.app.reader.find_one(self.message_ct, query)
+
+    # -- history --------------------------------------------------------------------------
+
+    async def history(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        body = payload(data)
+        access = await self.access(state, "find")
+        limit = body.get("limit", self.rt.config.history_page)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self.rt.config.history_max:
+            raise SocketError("invalid_payload", f'"limit" must be an integer from 1 to {self.rt.config.history_max}')
+        before = body.get("before")
+        if before is not None and (isinstance(before, bool) or not isinstance(before, int)):
+            raise SocketError("invalid_payload", '"before" must be a message id')
+        if body.get("with") is not None:
+            other = await self.recipient(body["with"])
+            scope: Node = Or((
+                And((Condition(("sender", "id"), "$eq", user["id"]), Condition(("recipient", "id"), "$eq", other["id"]))),
+                And((Condition(("sender", "id"), "$eq", other["id"]), Condition(("recipient", "id"), "$eq", user["id"]))),
+            ))
+        else:
+            scope = Condition(("room",), "$eq", room_name(body))
+        filters = And((scope, Condition(("id",), "$lt", before))) if before is not None else scope
+        query = Query(filters=filters, sort=(SortKey(("id",), descending=True),),
+                      pagination=Pagination("offset", 0, limit + 1, with_count=False),
+                      populate={"sender": _SENDER, "recipient": _SENDER})
+        documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
+        more = len(documents) > limit
+        page = list(reversed(documents[:limit]))
+        return {"messages": page, "nextCursor": page[0]["id"] if more and page else None}
+
+    async def missed(self, state: SocketState, room: str, last_id: Any) -> tuple[list[dict[str, Any]], bool]:
+        """Recovery: what was said in ``room`` after ``last_id``, oldest first, bounded."""
+        if isinstance(last_id, bool) or not isinstance(last_id, int):
+            raise SocketError("invalid_payload", '"lastMessageId" must be a message id')
+        access = await self.access(state, "find")
+        limit = self.rt.config.recovery_limit
+        query = Query(filters=And((Condition(("room",), "$eq", room), Condition(("id",), "$gt", last_id))),
+                      sort=(SortKey(("id",)),), pagination=Pagination("offset", 0, limit + 1, with_count=False),
+                      populate={"sender": _SENDER, "recipient": _SENDER})
+        documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
+        if len(documents) > limit:
+            return [], True
+        return documents, False
+
+    # -- typing and presence ---------------------------------------------------------------
+
+    async def typing(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        body = payload(data)
+        typing = body.get("typing", True)
+        if not isinstance(typing, bool):
+            raise SocketError("invalid_payload", '"typing" must be true or false')
+        event = {"user": _who(user), "typing": typing}
+        if body.get("to") is not None:
+            recipient = await self.recipient(body["to"])
+            await self.rt.sio.emit("chat:typing", event, to=user_key(recipient["id"]))
+        else:
+            room = room_name(body)
+            if room not in state.rooms:
+                raise SocketError("not_in_room", f"You are not in room {room!r}")
+            await self.rt.sio.emit("chat:typing", {**event, "room": room}, to=room_key(room), skip_sid=state.sid)
+        return {}
+
+    async def set_presence(self, state: SocketState, data: Any) -> dict[str, Any]:
+        user = chat_user(state)
+        status = payload(data).get("status")
+        if status not in ("online", "busy", "away"):
+            raise SocketError("invalid_payload", '"status" must be one of online, busy, away')
+        await self.rt.presence.set_status(user, status)
+        return {"status": status}
+
+
+def _who(user: dict[str, Any] | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user["id"], "documentId": user.get("documentId"), "username": user["username"]}
+

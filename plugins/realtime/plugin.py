@@ -1,0 +1,177 @@
+"""The realtime plugin: a Socket.IO server where registered users chat.
+
+Wiring only: the socket server and its manager (in-memory, or Redis across
+processes), identity at connect time, per-socket state, and the event table
+that routes each event to the Ayna protocol, the native chat protocol or
+content subscriptions. Every handler is wrapped so that bad input, missing
+acks and internal errors end in an error ack, never in a dead handler or a
+dropped connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import socketio
+
+from cms.documents import DocumentService
+from cms.errors import ApplicationError
+from cms.lifecycles import LifecycleEvent
+from cms.permissions import PUBLIC, Caller
+from cms.plugins import Plugin
+from plugins.realtime.ayna import Ayna
+from plugins.realtime.chat import MESSAGE, Chat
+from plugins.realtime.config import RealtimeConfig, load_config
+from plugins.realtime.content_events import ContentEvents
+from plugins.realtime.presence import Presence
+from plugins.realtime.sockets import SocketError, SocketState, TokenBucket, error, ok, user_key
+from plugins.realtime.state import SharedState, make_state
+from plugins.realtime.writer import MessageWriter
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+log = logging.getLogger("cms.realtime")
+Handler = Callable[[SocketState, Any], Awaitable[Any]]
+AUTH_TYPE = "plugin::users-permissions.user"
+
+
+class Realtime(Plugin):
+    name = "realtime"
+    app: CMS
+    config: RealtimeConfig
+    sio: socketio.AsyncServer
+
+    def register(self, app: CMS) -> None:
+        self.app = app
+        self.config = load_config(app.plugin_config(self.name))
+        manager = socketio.AsyncRedisManager(self.config.redis_url) if self.config.redis_url else None
+        options: dict[str, Any] = {
+            "cors_allowed_origins": self.config.cors_origins if self.config.cors_origins != ["*"] else "*",
+            "max_http_buffer_size": self.config.max_packet_bytes,
+        }
+        if manager is not None:
+            options["client_manager"] = manager
+        self.sio = app.socket_server(**options)
+        self.shared: SharedState = make_state(self.config.redis_url)
+        self.sockets: dict[str, SocketState] = {}
+        self.presence = Presence(self)
+        self.chat = Chat(self)
+        self.ayna = Ayna(self)
+        self.content = ContentEvents(self)
+        self.writer = MessageWriter(DocumentService(app, MESSAGE), self.config.batch_window_ms / 1000,
+                                    self.config.batch_max, self.config.max_pending)
+        self._string_acks = {"register", "login", "join", "sendMessage"}
+        self.events: dict[str, Handler] = {
+            "register": self.ayna.register, "login": self.ayna.login, "join": self.ayna.join,
+            "sendMessage": self.ayna.send_message,
+            "chat:join": self.chat.join, "chat:leave": self.chat.leave, "chat:send": self.chat.send,
+            "chat:history": self.chat.history, "chat:typing": self.chat.typing,
+            "presence:set": self.chat.set_presence,
+            "content:subscribe": self.content.subscribe, "content:unsubscribe": self.content.unsubscribe,
+        }
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self.sio.on("*", self._dispatch)
+        app.lifecycles.subscribe(self.content.hooks())
+        app.lifecycles.subscribe({"afterUpdate": self._user_changed, "beforeDelete": self._user_deleted}, [AUTH_TYPE])
+        app.identity.add_variable("rooms", self.presence.rooms_of)
+        app.add_actions(f"plugin::realtime.{e}" for e in ("chat", "subscribe"))
+
+    async def bootstrap(self, app: CMS) -> None:
+        self.writer.start()
+
+    async def destroy(self, app: CMS) -> None:
+        """Flush pending messages and mark this process's users offline, then let the database close."""
+        await self.writer.close()
+        for state in list(self.sockets.values()):
+            await self._forget(state)
+        await self.shared.close()
+
+    # -- connections ----------------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        caller = PUBLIC
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise socketio.exceptions.ConnectionRefusedError("The token must be a non-empty string")
+            try:
+                caller = await self.app.identity.authenticate_token(token)
+            except ApplicationError as exc:
+                raise socketio.exceptions.ConnectionRefusedError(exc.message) from exc
+        state = SocketState(sid, PUBLIC, TokenBucket(self.config.send_rate, self.config.send_burst))
+        self.sockets[sid] = state
+        if caller.kind == "user":
+            await self.authenticate_socket(state, caller)
+        else:
+            state.caller = caller
+        return True
+
+    async def authenticate_socket(self, state: SocketState, caller: Caller) -> None:
+        """Make ``state`` the socket of ``caller``: private room and presence."""
+        if state.user is not None:
+            await self._forget(state, keep=True)
+        state.caller = caller
+        assert caller.user is not None
+        await self.sio.enter_room(state.sid, user_key(caller.user["id"]))
+        await self.presence.connected(caller.user, state.sid)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        state = self.sockets.pop(sid, None)
+        if state is not None:
+            await self._forget(state)
+
+    async def _forget(self, state: SocketState, keep: bool = False) -> None:
+        try:
+            await self.content.forget(state)
+            if state.user is not None:
+                await self.sio.leave_room(state.sid, user_key(state.user["id"]))
+                await self.presence.disconnected(state.user, state.sid)
+        except Exception:  # noqa: BLE001 - cleanup must go on for the other sockets
+            log.exception("cleaning up socket %s failed", state.sid)
+        if not keep:
+            self.sockets.pop(state.sid, None)
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def _dispatch(self, event: str, sid: str, *args: Any) -> Any:
+        """Every event lands here: route it, and turn any failure into an error ack."""
+        handler = self.events.get(event)
+        string_ack = event in self._string_acks
+        data = args[0] if args else None
+        state = self.sockets.get(sid)
+        try:
+            if state is None:
+                raise SocketError("unavailable", "This connection is closing")
+            if handler is None:
+                raise SocketError("unknown_event", f"Unknown event {event!r}")
+            result = await handler(state, data)
+        except (SocketError, ApplicationError) as exc:
+            return exc.message if string_ack else error(exc)
+        except Exception:  # noqa: BLE001 - never kill the handler or the connection
+            log.exception("event %s failed", event)
+            message = "Something went wrong, please try again"
+            return message if string_ack else {"ok": False, "error": {"name": "server_error", "message": message}}
+        return None if string_ack else ok(result)
+
+    # -- users changed elsewhere ------------------------------------------------------------
+
+    async def _user_changed(self, event: LifecycleEvent) -> None:
+        document = event.result if isinstance(event.result, dict) else {}
+        if document.get("blocked"):
+            await self._disconnect_user(int(document["id"]))
+
+    async def _user_deleted(self, event: LifecycleEvent) -> None:
+        model = self.app.models[AUTH_TYPE]
+        row = await model.filter(documentId=event.params["where"]["documentId"]).first()
+        if row is not None:
+            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._disconnect_user(row.id)))
+
+    async def _disconnect_user(self, user_id: int) -> None:
+        """A blocked or deleted user loses every socket, on every process."""
+        for sid in await self.shared.sockets_of(user_id):
+            await self.sio.disconnect(sid)

@@ -1,0 +1,84 @@
+"""Presence: online while a user has a socket anywhere, offline with ``lastSeenAt`` after.
+
+Stored in ``chat_user`` (one entry per user and room joined), written through
+the document service so REST, the admin and content events see the same
+thing. busy and away are set by the user and kept until they change them or
+go offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from cms.documents import DocumentService
+from cms.query.ast import And, Condition, Query
+from plugins.realtime.sockets import room_key
+
+if TYPE_CHECKING:
+    from plugins.realtime.plugin import Realtime
+
+CHAT_USER = "api::chat-user.chat-user"
+STATUSES = ("online", "busy", "away", "offline")
+
+
+class Presence:
+    def __init__(self, rt: Realtime) -> None:
+        self.rt = rt
+        self.chat_users = DocumentService(rt.app, CHAT_USER)
+        self.ct = rt.app.registry.get(CHAT_USER)
+
+    async def memberships(self, user_id: int) -> list[dict[str, Any]]:
+        query = Query(filters=Condition(("user", "id"), "$eq", user_id), fields=("room", "status", "username"))
+        documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+        return documents
+
+    async def rooms_of(self, user: dict[str, Any]) -> list[str]:
+        """``$user.rooms`` in permission conditions: the rooms the user has joined."""
+        return [m["room"] for m in await self.memberships(user["id"])]
+
+    async def join(self, user: dict[str, Any], room: str, sid: str) -> dict[str, Any]:
+        """The user's entry for ``room``, created or refreshed (re-joining is fine)."""
+        query = Query(filters=And((Condition(("user", "id"), "$eq", user["id"]), Condition(("room",), "$eq", room))))
+        documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+        data = {"username": user["username"], "socketId": sid}
+        if documents:
+            current = documents[0]
+            if current["status"] == "offline":
+                data["status"] = "online"
+            return await self.chat_users.update(current["documentId"], data)
+        return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
+
+    async def leave(self, user: dict[str, Any], room: str) -> bool:
+        query = Query(filters=And((Condition(("user", "id"), "$eq", user["id"]), Condition(("room",), "$eq", room))))
+        documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+        for document in documents:
+            await self.chat_users.delete(document["documentId"])
+        return bool(documents)
+
+    async def set_status(self, user: dict[str, Any], status: str) -> str | None:
+        """Write ``status`` on every room entry of the user and tell those rooms."""
+        now = dt.datetime.now(dt.timezone.utc)
+        last_seen = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        memberships = await self.memberships(user["id"])
+        for membership in memberships:
+            data: dict[str, Any] = {"status": status}
+            if status == "offline":
+                data["lastSeenAt"] = last_seen
+            await self.chat_users.update(membership["documentId"], data)
+        rooms = sorted({m["room"] for m in memberships})
+        event = {"user": {"id": user["id"], "username": user["username"]}, "status": status,
+                 "lastSeenAt": last_seen if status == "offline" else None}
+        for room in rooms:
+            await self.rt.sio.emit("presence", {**event, "room": room}, to=room_key(room))
+        return last_seen if status == "offline" else None
+
+    async def connected(self, user: dict[str, Any], sid: str) -> None:
+        if await self.rt.shared.add_socket(user["id"], sid):
+            memberships = await self.memberships(user["id"])
+            if any(m["status"] == "offline" for m in memberships):
+                await self.set_status(user, "online")
+
+    async def disconnected(self, user: dict[str, Any], sid: str) -> None:
+        if await self.rt.shared.remove_socket(user["id"], sid):
+            await self.set_status(user, "offline")

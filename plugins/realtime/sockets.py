@@ -1,0 +1,108 @@
+"""Per-socket state, acknowledgements, and checks on what clients send.
+
+Each socket lives in one server process, so its state is a plain object in
+that process: who it is, which rooms it joined, its send budget.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cms.errors import ApplicationError
+from cms.permissions import Caller
+
+_ROOM = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
+
+
+class SocketError(Exception):
+    """A refused event: ``name`` is machine-readable, ``message`` for people."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def ok(data: Any = None) -> dict[str, Any]:
+    return {"ok": True, "data": data}
+
+
+def error(exc: SocketError | ApplicationError) -> dict[str, Any]:
+    name = exc.name if isinstance(exc, SocketError) else exc.name
+    return {"ok": False, "error": {"name": name, "message": exc.message}}
+
+
+@dataclass
+class TokenBucket:
+    """``rate`` events per second sustained, ``burst`` at once."""
+
+    rate: float
+    burst: int
+    tokens: float = 0.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.burst)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass
+class SocketState:
+    sid: str
+    caller: Caller
+    bucket: TokenBucket
+    rooms: set[str] = field(default_factory=set)
+    #: content-type UID → parsed extra filter (or None)
+    subscriptions: dict[str, Any] = field(default_factory=dict)
+    #: the Ayna protocol's per-socket login, and its joined chat users (id → room)
+    ayna_joined: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        return self.caller.user if self.caller.kind == "user" else None
+
+
+def payload(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise SocketError("invalid_payload", "The payload must be an object")
+    return data
+
+
+def text_field(data: dict[str, Any], key: str, max_length: int, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise SocketError("invalid_payload", f'"{key}" must be a string')
+    if not value.strip():
+        raise SocketError("invalid_payload", f'"{key}" must not be empty')
+    if len(value) > max_length:
+        raise SocketError("too_large", f'"{key}" is longer than {max_length} characters')
+    return value
+
+
+def room_name(data: dict[str, Any], key: str = "room") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not _ROOM.match(value) or not value.strip():
+        raise SocketError("invalid_room", "A room name is 1 to 64 printable characters")
+    return value.strip()
+
+
+def room_key(room: str) -> str:
+    """The Socket.IO room of a chat room (apart from the private rooms ``user:<id>``)."""
+    return f"room:{room}"
+
+
+def user_key(user_id: int) -> str:
+    return f"user:{user_id}"
