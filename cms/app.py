@@ -22,6 +22,7 @@ from cms.permissions import Authorizer, Identity, NoIdentity, allow_all, deny_al
 from cms.query.reader import Reader, prepare_connection
 from cms.query.sql import Compiler
 from cms.rest import errors as rest_errors
+from cms.rest.docs import register_openapi
 from cms.rest.routes import build_routes
 from cms.asgi import ASGIApp, compose
 from cms.config import Mode, Settings, load_settings
@@ -165,6 +166,7 @@ def create_app(project: Project) -> CMS:
     build_routes(app)
     for loaded in project.plugins:
         loaded.plugin.register(app)
+    register_openapi(app)
     app.sanic.register_listener(app._startup, "before_server_start")
     app.sanic.register_listener(app._shutdown, "after_server_stop")
     return app

@@ -103,17 +103,30 @@ def load_settings(root: Path, mode: Mode = "develop", env: Mapping[str, str] | N
     """Read the project's configuration, apply ``CMS_*`` overrides, ensure secrets exist."""
     env = os.environ if env is None else env
     config_dir = root / "config"
-    sections = {
-        name: _section(config_dir / f"{name}.toml", name, cls, env) for name, cls in _SECTIONS.items()
-    }
-    plugins = _plugins(config_dir / "plugins.toml", env)
-    if not sections["api"].prefix.startswith("/"):
-        raise ConfigError(f'{config_dir / "api.toml"}: "prefix" must start with "/"')
-    if sections["api"].default_limit < 1 and sections["api"].default_limit != -1:
-        raise ConfigError(f'{config_dir / "api.toml"}: "default_limit" must be positive or -1')
+    sections: dict[str, Any] = {}
+    where: dict[tuple[str, str], str] = {}
+    for name, cls in _SECTIONS.items():
+        sections[name], found = _section(config_dir / f"{name}.toml", name, cls, env)
+        where.update({(name, key): place for key, place in found.items()})
+
+    def check(section: str, key: str, ok: bool, rule: str) -> None:
+        if not ok:
+            place = where.get((section, key), f'{config_dir / f"{section}.toml"}: "{key}"')
+            value = getattr(sections[section], key)
+            raise ConfigError(f"{place} {rule}, not {value!r}")
+
+    server, api = sections["server"], sections["api"]
+    check("server", "port", 0 <= server.port <= 65535, "must be a port number (0-65535)")
+    check("api", "prefix", api.prefix.startswith("/"), 'must start with "/"')
+    check("api", "default_limit", api.default_limit >= 1 or api.default_limit == -1, "must be positive or -1")
+    check("api", "max_limit", api.max_limit >= 1, "must be positive")
+    check("api", "max_body_bytes", api.max_body_bytes >= 1, "must be positive")
     url = sections["database"].url
-    if not url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://", "psycopg://")):
-        raise ConfigError(f'database "url": unsupported database {url!r} (use sqlite://path or postgres://...)')
+    check(
+        "database", "url", url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://", "psycopg://")),
+        "must be sqlite://<path> or postgres://user@host:port/db",
+    )
+    plugins = _plugins(config_dir / "plugins.toml", env)
     return Settings(
         root=root, mode=mode, plugins=plugins, secrets=_secrets(config_dir, env), **sections
     )
@@ -128,19 +141,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _section(path: Path, name: str, cls: type, env: Mapping[str, str]) -> Any:
+def _section(path: Path, name: str, cls: type, env: Mapping[str, str]) -> tuple[Any, dict[str, str]]:
+    """The section's dataclass, and for each key set, where its value came from."""
     data = _read_toml(path)
     hints = get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key in data:
         if key not in known:
             raise ConfigError(f'{path}: unknown key "{key}" (known: {", ".join(sorted(known))})')
-    values = {key: _coerce(value, hints[key], f'{path}: "{key}"') for key, value in data.items()}
+    where = {key: f'{path}: "{key}"' for key in data}
+    values = {key: _coerce(value, hints[key], where[key]) for key, value in data.items()}
     for key in known:
         var = f"CMS_{name.upper()}_{key.upper()}"
         if var in env:
-            values[key] = _coerce(env[var], hints[key], f"environment variable {var}", from_env=True)
-    return cls(**values)
+            where[key] = f"environment variable {var}"
+            values[key] = _coerce(env[var], hints[key], where[key], from_env=True)
+    return cls(**values), where
+
+
+def _env_prefix(plugin: str) -> str:
+    """``CMS_PLUGINS_<PLUGIN>_``; a dash in the plugin name becomes ``_``."""
+    return f"CMS_PLUGINS_{plugin.upper().replace('-', '_')}_"
 
 
 def _plugins(path: Path, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
@@ -150,13 +171,19 @@ def _plugins(path: Path, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         if not isinstance(table, dict):
             raise ConfigError(f'{path}: "{name}" must be a table ([{name}])')
         plugins[name] = dict(table)
-        prefix = f"CMS_PLUGINS_{name.upper()}_"
-        for var, raw in env.items():
-            if var.startswith(prefix):
-                key = var.removeprefix(prefix).lower()
-                current = table.get(key)
-                kind = type(current) if current is not None else str
-                plugins[name][key] = _coerce(raw, kind, f"environment variable {var}", from_env=True)
+    # longest name first, so CMS_PLUGINS_AUDIT_LOG_PATH goes to "audit_log", not "audit"
+    by_prefix = sorted(((_env_prefix(n), n) for n in plugins), key=lambda item: -len(item[0]))
+    for var, raw in env.items():
+        owner = next(((prefix, n) for prefix, n in by_prefix if var.startswith(prefix)), None)
+        if owner is None:
+            continue
+        prefix, name = owner
+        key = var.removeprefix(prefix).lower()
+        if not key:
+            continue
+        current = plugins[name].get(key)
+        kind = type(current) if current is not None else str
+        plugins[name][key] = _coerce(raw, kind, f"environment variable {var}", from_env=True)
     return plugins
 
 
@@ -219,6 +246,7 @@ def _secrets(config_dir: Path, env: Mapping[str, str]) -> Secrets:
         body = "# Generated on first start. Keep this file private; never commit it.\n"
         body += "".join(f'{n} = "{stored[n]}"\n' for n in names)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file existed with a wider mode
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(body)
     values = {n: env.get(f"CMS_SECRETS_{n.upper()}", stored.get(n, "")) for n in names}

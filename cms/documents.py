@@ -18,6 +18,7 @@ import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -97,7 +98,7 @@ class DocumentService:
         await self.app.lifecycles.fire("beforeCreate", event)
         clean = self._from_event(event, clean)
         async with in_transaction() as conn:
-            entry = self.model(**await self._scalars(clean.scalars))
+            entry = _assign(self.model(), await self._scalars(clean.scalars))
             entry.publishedAt = dt.datetime.now(dt.timezone.utc)
             await self._unique(clean.scalars, None, conn)
             await self._set_to_one_columns(entry, clean.relations, conn)
@@ -141,7 +142,7 @@ class DocumentService:
             now = dt.datetime.now(dt.timezone.utc)
             async with in_transaction() as conn:
                 for index, clean, _ in batch:
-                    entry = self.model(**await self._scalars(clean.scalars))
+                    entry = _assign(self.model(), await self._scalars(clean.scalars))
                     entry.publishedAt = now
                     await self._set_to_one_columns(entry, clean.relations, conn)
                     await self._save(entry, conn)
@@ -163,7 +164,7 @@ class DocumentService:
         clean = self._from_event(event, clean)
         async with in_transaction() as conn:
             entry = await self._visible(document_id, access, conn)
-            entry.update_from_dict(await self._scalars(clean.scalars))
+            _assign(entry, await self._scalars(clean.scalars))
             await self._unique(clean.scalars, entry.id, conn)
             await self._set_to_one_columns(entry, clean.relations, conn)
             await self._save(entry, conn)
@@ -200,11 +201,17 @@ class DocumentService:
     async def _scalars(self, scalars: dict[str, Any]) -> dict[str, Any]:
         values = dict(scalars)
         for name, value in scalars.items():
-            if self.content_type.attributes[name].type == "password" and isinstance(value, str):
+            kind = self.content_type.attributes[name].type
+            if kind == "password" and isinstance(value, str):
                 values[name] = await asyncio.to_thread(hash_password, value)
+            elif kind in ("json", "blocks") and value is not None:
+                # always JSON text: the ORM would otherwise read a plain string as JSON source
+                values[name] = orjson.dumps(value).decode()
         return values
 
     async def _visible(self, document_id: str, access: Access, conn: Any) -> Any:
+        if not _is_document_id(document_id):
+            raise NotFoundError()
         entry = await self.model.filter(documentId=document_id).using_db(conn).first()
         if entry is None:
             raise NotFoundError()
@@ -236,8 +243,8 @@ class DocumentService:
     async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any) -> list[int]:
         """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
         model = self.app.models[uid]
-        doc_ids = [r for r in refs if isinstance(r, str)]
-        row_ids = [r for r in refs if isinstance(r, int)]
+        doc_ids = [r for r in refs if isinstance(r, str) and _is_document_id(r)]
+        row_ids = [r for r in refs if isinstance(r, int) and 0 < r < 2**63]
         by_doc = dict(await model.filter(documentId__in=doc_ids).using_db(conn).values_list("documentId", "id")) if doc_ids else {}
         existing = set(await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True)) if row_ids else set()
         ids = []
@@ -309,6 +316,19 @@ class DocumentService:
     async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
         if access.condition is not None and not await self._matches(entry_id, access, conn):
             raise ForbiddenError()
+
+
+def _assign(entry: Any, values: dict[str, Any]) -> Any:
+    """Set attributes as they are: the values are validated Python values already, and
+    JSON text must reach the ORM as text (its constructor would decode it)."""
+    for name, value in values.items():
+        setattr(entry, name, value)
+    return entry
+
+
+def _is_document_id(value: str) -> bool:
+    """Whether ``value`` could be a documentId at all (anything else is simply not found)."""
+    return 0 < len(value) <= 24 and value.isascii() and value.isalnum()
 
 
 def _shape_only(query: Query | None) -> Query | None:

@@ -71,7 +71,10 @@ def load_plugins(settings: Settings) -> list[LoadedPlugin]:
     """Import every enabled plugin of ``config/plugins.toml``, in file order."""
     loaded = []
     for name, table in settings.plugins.items():
-        if not table.get("enabled", True):
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f'plugin "{name}": "enabled" must be true or false, not {enabled!r}')
+        if not enabled:
             continue
         module = _import_plugin(name, table.get("module"), settings.root)
         plugin = getattr(module, "plugin", None)
@@ -109,6 +112,8 @@ def _import(module_name: str, plugin: str) -> types.ModuleType:
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
+        # only the plugin's own module (or a package above it) missing means "not found";
+        # a missing dependency of the plugin propagates with its traceback
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             raise ConfigError(f'plugin "{plugin}" not found: no plugins/{plugin}/ in the project, no built-in plugin, no module {module_name!r}') from exc
         raise

@@ -22,6 +22,8 @@ _UID = re.compile(r"^[A-Za-z0-9\-_.~]*$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 _INT32 = (-2_147_483_648, 2_147_483_647)
 _INT64 = (-9_223_372_036_854_775_808, 9_223_372_036_854_775_807)
+#: decimal columns are decimal(10, 2), as in Strapi
+_DECIMAL = (decimal.Decimal("-99999999.99"), decimal.Decimal("99999999.99"))
 READ_ONLY = frozenset({"id", "documentId", "createdAt", "updatedAt", "publishedAt"})
 
 Reference = str | int
@@ -139,7 +141,7 @@ def _scalar(attr: Attribute, value: Any, errors: _Errors) -> Any:
             type_name = "integer" if kind == "integer" else "number"
             errors.add(path, f"{name} must be a `{type_name}` type, but the final value was: `{_show(value)}`.", value)
             return _INVALID
-        low, high = _INT64 if attr.type == "biginteger" else _INT32 if kind == "integer" else (None, None)
+        low, high = _INT64 if attr.type == "biginteger" else _INT32 if kind == "integer" else _DECIMAL if kind == "decimal" else (None, None)
         if low is not None and not low <= number <= high:
             errors.add(path, f"{name} must be between {low} and {high}", value)
             return _INVALID
@@ -183,7 +185,10 @@ def _to_number(value: Any, kind: str) -> Any:
             return int(value)
         return None
     if kind == "decimal":
-        return decimal.Decimal(str(value)) if isinstance(value, (int, float, decimal.Decimal)) else None
+        if not isinstance(value, (int, float, decimal.Decimal)):
+            return None
+        number = decimal.Decimal(str(value))
+        return number.quantize(decimal.Decimal("0.01")) if abs(number) < 10**8 else number
     return float(value) if isinstance(value, (int, float, decimal.Decimal)) else None
 
 

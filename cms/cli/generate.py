@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from typing import Any
 
 from cms.cli import scaffold
@@ -26,6 +27,10 @@ def add_commands(commands: Any) -> None:
 
 def content_type(args: argparse.Namespace) -> int:
     _check_name(args.name)
+    if args.plural is not None:
+        _check_name(args.plural)
+        if scaffold.kebab(args.plural) == scaffold.kebab(args.name):
+            raise GenerateError(f"the plural {args.plural!r} must differ from the singular name")
     folder = args.project / "content_types" / scaffold.snake(args.name)
     if folder.exists():
         raise GenerateError(f"{folder} already exists")
@@ -41,10 +46,17 @@ def plugin_skeleton(args: argparse.Namespace) -> int:
     folder = args.project / "plugins" / name
     if folder.exists():
         raise GenerateError(f"{folder} already exists")
+    config = args.project / "config" / "plugins.toml"
+    if config.exists():
+        try:
+            enabled = tomllib.loads(config.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise GenerateError(f"{config}: not valid TOML: {exc}") from exc
+        if name in enabled:
+            raise GenerateError(f'{config} already has a [{name}] table; pick another name')
     (folder / "content_types").mkdir(parents=True)
     (folder / "__init__.py").write_text(scaffold.plugin_init(name))
     (folder / "content_types" / ".keep").write_text("")
-    config = args.project / "config" / "plugins.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     with config.open("a", encoding="utf-8") as handle:
         handle.write(f"\n[{name}]\nenabled = true\n")

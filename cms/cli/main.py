@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (SchemaError, ConfigError, MigrationError, generate.GenerateError) as exc:
+    except (SchemaError, ConfigError, MigrationError, migrate.DatabaseUnavailable, generate.GenerateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from cms.app import Project, create_app, load_project
-from cms.cli.migrate import migrations_for
+from cms.cli.migrate import database_errors, migrations_for
 from cms.config import ConfigError
 
 
@@ -28,7 +28,8 @@ def add_commands(commands: Any) -> None:
 
 def develop(args: argparse.Namespace) -> int:
     project = load_project(args.project, "develop")
-    applied = asyncio.run(migrations_for(project).sync(allow_destructive=args.allow_destructive))
+    with database_errors(project):
+        applied = asyncio.run(migrations_for(project).sync(allow_destructive=args.allow_destructive))
     for name in applied:
         print(f"applied migration {name}", file=sys.stderr)
     return serve(project, args)
@@ -36,8 +37,9 @@ def develop(args: argparse.Namespace) -> int:
 
 def start(args: argparse.Namespace) -> int:
     project = load_project(args.project, "production")
-    migrations = migrations_for(project)
-    status = asyncio.run(migrations.status())
+    with database_errors(project):
+        migrations = migrations_for(project)
+        status = asyncio.run(migrations.status())
     if status.models_changed:
         folder = migrations.folder.relative_to(project.settings.root)
         print(
@@ -46,7 +48,9 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    for name in asyncio.run(migrations.up(allow_destructive=args.allow_destructive)):
+    with database_errors(project):
+        applied = asyncio.run(migrations.up(allow_destructive=args.allow_destructive))
+    for name in applied:
         print(f"applied migration {name}", file=sys.stderr)
     return serve(project, args)
 

@@ -208,8 +208,12 @@ _COMMON: dict[str, Callable[[Any], Any]] = {
     "decimal": _number,
     "biginteger": str,
 }
+def _json(value: Any) -> Any:
+    """Stored JSON text is embedded as-is; SQLite hands numbers back already decoded."""
+    return orjson.Fragment(value) if isinstance(value, (str, bytes)) else value
+
+
 _CONVERTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "sqlite": {**_COMMON, "boolean": bool, "json": orjson.Fragment, "blocks": orjson.Fragment},
-    "postgres": {**_COMMON, "json": lambda v: orjson.Fragment(v) if isinstance(v, (str, bytes)) else v,
-                 "blocks": lambda v: orjson.Fragment(v) if isinstance(v, (str, bytes)) else v},
+    "sqlite": {**_COMMON, "boolean": bool, "json": _json, "blocks": _json},
+    "postgres": {**_COMMON, "json": _json, "blocks": _json},
 }

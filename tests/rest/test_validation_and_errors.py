@@ -94,3 +94,32 @@ def test_a_before_hook_error_aborts_with_400(api: httpx.Client, blog: dict[str, 
     err = error(api.post("/api/profiles", json={"data": {"nickname": "forbidden"}}), 400)
     assert err == {"status": 400, "name": "ApplicationError", "message": "nickname 'forbidden' is not allowed", "details": {}}
     assert not api.get("/api/profiles?filters[nickname]=forbidden").json()["data"]
+
+
+@pytest.mark.parametrize("value", ["hello", 12, 1.5, True, None, [1, "a"], {"deep": {"er": [None]}}, "[1,2]"])
+def test_json_attributes_store_any_json_value_as_given(api: httpx.Client, blog: dict[str, Any], value: Any) -> None:
+    response = api.post("/api/writers", json={"data": {"name": "J", "meta": value}})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["meta"] == value
+    again = api.get(f"/api/writers/{response.json()['data']['documentId']}").json()["data"]
+    assert again["meta"] == value
+
+
+@pytest.mark.parametrize("reference", ["a" * 25, "../../etc", 10**19, -1, "ünïcode"])
+def test_odd_relation_references_are_not_found_not_a_crash(api: httpx.Client, blog: dict[str, Any], reference: Any) -> None:
+    for data in ({"title": "T", "writer": reference}, {"title": "T", "writer": {"connect": [reference]}}):
+        err = error(api.post("/api/books", json={"data": data}), 400)
+        assert err["name"] == "ValidationError"
+
+
+@pytest.mark.parametrize("document_id", ["0" * 25, "x", "%00", "a" * 300])
+def test_odd_document_ids_are_404(api: httpx.Client, blog: dict[str, Any], document_id: str) -> None:
+    for method in ("GET", "PUT", "DELETE"):
+        response = api.request(method, f"/api/tags/{document_id}", json={"data": {}})
+        assert response.status_code == 404, (method, response.text)
+
+
+@pytest.mark.parametrize("value", [1e30, "123456789012", -10**9])
+def test_decimals_outside_the_column_are_a_400(api: httpx.Client, blog: dict[str, Any], value: Any) -> None:
+    err = error(api.post("/api/writers", json={"data": {"name": "D", "salary": value}}), 400)
+    assert err["details"]["errors"][0]["path"] == ["salary"]
