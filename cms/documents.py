@@ -91,8 +91,12 @@ class DocumentService:
 
     # -- writes ---------------------------------------------------------------------
 
-    async def create(self, data: Any, access: Access = OPEN, query: Query | None = None) -> Document:
-        """Validate and store a new entry; returns it as a document (``query`` picks fields/populate)."""
+    async def create(self, data: Any, access: Access = OPEN, query: Query | None = None,
+                     actor: int | None = None) -> Document:
+        """Validate and store a new entry; returns it as a document (``query`` picks fields/populate).
+
+        ``actor`` is the admin user making the change, recorded as creator and last editor.
+        """
         clean = validate(self.content_type, data, partial=False)
         event = self._event("create", data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeCreate", event)
@@ -100,6 +104,7 @@ class DocumentService:
         async with in_transaction() as conn:
             entry = _assign(self.model(), await self._scalars(clean.scalars))
             entry.publishedAt = dt.datetime.now(dt.timezone.utc)
+            entry.createdById = entry.updatedById = actor
             await self._unique(clean.scalars, None, conn)
             await self._set_to_one_columns(entry, clean.relations, conn)
             await self._save(entry, conn)
@@ -157,7 +162,8 @@ class DocumentService:
                 await self.app.lifecycles.fire("afterCreate", event)
         return results
 
-    async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None) -> Document:
+    async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None,
+                     actor: int | None = None) -> Document:
         clean = validate(self.content_type, data, partial=True)
         event = self._event("update", where={"documentId": document_id}, data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeUpdate", event)
@@ -165,6 +171,8 @@ class DocumentService:
         async with in_transaction() as conn:
             entry = await self._visible(document_id, access, conn)
             _assign(entry, await self._scalars(clean.scalars))
+            if actor is not None:
+                entry.updatedById = actor
             await self._unique(clean.scalars, entry.id, conn)
             await self._set_to_one_columns(entry, clean.relations, conn)
             await self._save(entry, conn)

@@ -111,6 +111,9 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         attrs["createdAt"] = fields.DatetimeField(auto_now_add=True, source_field="created_at")
         attrs["updatedAt"] = fields.DatetimeField(auto_now=True, source_field="updated_at")
         attrs["publishedAt"] = fields.DatetimeField(null=True, source_field="published_at")
+        # who wrote the entry in the admin (an admin user's id); never part of API output
+        attrs["createdById"] = fields.IntField(null=True, source_field="created_by_id")
+        attrs["updatedById"] = fields.IntField(null=True, source_field="updated_by_id")
         attrs["Meta"] = type("Meta", (), {
             "table": ct.collection_name,
             "app": APP_LABEL,

@@ -17,7 +17,9 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
     "expires_at" TIMESTAMPTZ,
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
-    "published_at" TIMESTAMPTZ
+    "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT
 );
 CREATE TABLE IF NOT EXISTS "up_roles" (
     "id" SERIAL NOT NULL PRIMARY KEY,
@@ -27,7 +29,9 @@ CREATE TABLE IF NOT EXISTS "up_roles" (
     "type" VARCHAR(255) UNIQUE,
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
-    "published_at" TIMESTAMPTZ
+    "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT
 );
 CREATE TABLE IF NOT EXISTS "up_permissions" (
     "id" SERIAL NOT NULL PRIMARY KEY,
@@ -37,6 +41,8 @@ CREATE TABLE IF NOT EXISTS "up_permissions" (
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
     "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT,
     "role_id" INT REFERENCES "up_roles" ("id") ON DELETE SET NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_up_permissi_role_id_9ed1bd" ON "up_permissions" ("role_id");
@@ -56,6 +62,8 @@ CREATE TABLE IF NOT EXISTS "registered_users" (
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
     "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT,
     "role_id" INT REFERENCES "up_roles" ("id") ON DELETE SET NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_registered__role_id_efdef6" ON "registered_users" ("role_id");
@@ -70,6 +78,8 @@ CREATE TABLE IF NOT EXISTS "chat_users" (
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
     "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT,
     "user_id" INT REFERENCES "registered_users" ("id") ON DELETE SET NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_chat_users_user_id_157846" ON "chat_users" ("user_id");
@@ -84,6 +94,8 @@ CREATE TABLE IF NOT EXISTS "messages" (
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,
     "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT,
     "recipient_id" INT REFERENCES "registered_users" ("id") ON DELETE SET NULL,
     "sender_id" INT REFERENCES "registered_users" ("id") ON DELETE SET NULL
 );
@@ -106,43 +118,44 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXf9P2zgU/1es/MQkhjYOtomdTiqM3bgBRdDdpk1T5CZua+Hame1Qqh3/+9nO1yZpSV"
-    "oopfVP0Of3HOfzbMfv8+zktzNkPiJipxXgDrtG1DkAvx0Kh0j9UyrbBg4MgqxECyTsEqMc"
-    "Bi4MsCu1pimBXSE59KQq7EEikBL5SHgcBxIzfSEaEqKFzFOKmPZ1LS1AGO2/JPgG+cDjyE"
-    "dUYkhAj3EQ2QoAqQ8E4jeIi/eAUTJWEvDprHUEWA9gCbAAQjJlq1sRUvwrRKpZfSQHiKtr"
-    "/PipxJj66BaJ5Gdw7fYwIv7E7WNTgZG7chwY2QmVH42ibnjX9RgJhzRTDsZywGiqjanU0j"
-    "6iiEOJdPWShxoJfe8xcgk4UUszlaiJORsf9WBIZA65rpvJHNc9b3fcq+OO6zp1sI5FHqPa"
-    "T6qpwtx9Xzfh5e7rvbd77/54s/dOqZhmppK3d9GlM2AiQwPPece5M+VQwkjDYJyBqloQDp"
-    "VTTyrAPRpAXo1uYuVWwqzaX4Q5AXUxnJ0/eyH1NITAG4qdeDx0Q0x8xHcoGrm5hv3lPJZL"
-    "hvDWJYj25UD7YW8G/v+2Lo8+tS63dvde6AsyNf6i0Xkel+yaIu2izCXmbwNnJPpzeSHGeE"
-    "U6+ySy+/t1oN3fn46tLpsEN9+yJh1+0uxBoE5UMqyzeXk9wDb4NEA50bfw1oIXeh4S4jMa"
-    "N8E4MnKvIys7Z9TCWTdKlFH+56p9Pg3l1KQAsY89Cf4DBIvSWmT1O/UMbDUWuuahEL9IHt"
-    "Kts9a3ItpHp+1Dgw0Tss9NLaaCwwLyBAr5RSC/Jcvgf1CoSTxE1Q7Qlm6oTF0oq7wQG+8k"
-    "/6yVLzonZ8dXndbZxYRDPrQ6x7pk10jHBenWm4KT0krA15POJ6B/gu/t8+Oi31K9zndHtw"
-    "mGkrmUjVzo5zFJxIlows/oNsCquuZujg2tk5+Bk1X4qHFv7uTY8OGcXAo9nnqtoG7Qb6vI"
-    "Oe6Az8Tr8ViZ6fQw8Odzemxonb5iTq8Y6nHrM6cHYVetbwbzuD01tVP6yvk5Gt2an+td58"
-    "gkLehC73oEue+WStgum6ZbLhruDosSSGHfOEmjqdsZsz4qwtFLQ+5UMKRp2fYshtRTWnqJ"
-    "yOenR78OmKY3MQVygICuECioDgBnbLgNhIQyjPjR0QAZnTEYIY6AXp0CgSIO935K9IejK9"
-    "S6UZWOKv/hhPEdmrKflja1tOlG06Z6ODSlTvM2lnSqRYYkM1FdiBN9C28teOMJvgHAmcXS"
-    "IHYYJZiiJc0UjwIz865Rw9k7sllk7t687qwXOldqnTMngaeXSDYQWNFAwHI7axzmW25nA5"
-    "1uuR07pU/EU24j8iBncT+DMJcznxuFUOLKJuEtY/uRcYT79DMaG4hPVIsg9ari0ziKv0R9"
-    "LCTiyE8Ir2cF8l3ShxJpdn0ORymble9aCgN150gaFNT1wfmX01Pn7mlYyDMkBDQdpURCJk"
-    "XbszjIYaS0yAZNwzrG9WxrKhIa+hEwDnzMkSeBZIBRBJIe14RvzNZ1hnIUSCmZSjyCI/rL"
-    "yNVlcKAFBRtLSlpScqNJSYluK5ZJHSWdsgMu1l8HemHWYuj4W2diHVTaLJSuhU7b538n6s"
-    "UdRJaZXCKVk874DSCObCxl1ghnS6WsV1RtqZQNdLqlUiyVkq1MkvCoGZ9SNLOkShwC5fJ4"
-    "JiBtBuuEjcX0PqIqi/ktVVWHqproXlPIqsrJwUJcF+LixLhSlOAF4kMsRHTrJVYwV7p9z/"
-    "HtIFWdnx5sUwSis0igzyFV/SBhAzkjqgpmjCEhY0Ah52ykFLpjAIHygY+NXby58VI9BUEP"
-    "E9W7AIG0H8bcZj02kUQ8qGmJpQUtLbjhtGA8EBq4I7OwNEo9GiWZwMooTz+2OWFkD27Of3"
-    "DTklhrxmdYEmsDnW5JLEti5dJrBDXkrzILS7PcR7MkMdKiDEBczbOCtnbcn3WolQr5C7RL"
-    "RdhfJmamh/481V3wdOIFYgFBYDRgQKhOpEL7MHhvgnk10AdA9xz9ijYtMBfKMw4gIGEf1z"
-    "yfaON5G89vdDy/EmcP1/01TGgIMWmCcGpg4a0Bb8DZDa7M9ExHOG+zvNOHhHmQLGmqeBSk"
-    "oRAjxhtN33kbywDWO6mMBJIXMW7pG3Nr7w7U1m4Ce/QeXQt+E/q1h/kQ6qY1xj5vbJGfc3"
-    "ZR8NL+XLRM0ue9qAbLzjwDdiYeMqjioXLIVNgM6cyhhqoeLF1l+EheTSXLdethu3064dHD"
-    "k+LG8i9nh8eXW6+NK5USjhiG8s6jLtGvA2gKd87Kgl0fbJtOWrPMgk0nbaDTbTrJLlhsOs"
-    "mmk2w66Z50EjOglpNIyTbKWbtG9U0tcpxcIKmTQvlUUB/f6LdXMpBlpqKEEdhiXMs9SIj+"
-    "OcKqD4Uy96EgcQDMtOy9sJkkm0mymaR7M0lP+vGfp17W2s//rBXYBp8GKCf6Nl1nj4lvXn"
-    "RsKZENdLqlRDacEimF8NNDzlyPmDwZWMg/xMYfP18iAqcsWSpPIz5Lz5ei/NLGrAUxeoQz"
-    "tauB02NSGC3EsTdwKkiMuGR7Fo0BM505SIxYZMmG1SIb9PehG4ZdOZOHYRmeepGyhG9Vqk"
-    "HVAOFYfQ3Rff3qVQ10ldZUdE1ZaVeTrHxTw8wjpYnJQgdKVw3tZZwobbA4eviH2d3/hoXe"
-    "gA=="
+    "eJztnV1v2zYUhv8KoasUSIs1S7uhHQY4XbpmTeIidddhxSDQEm0ToUmNpOIYXf77SEqyZE"
+    "t2JCd2/HGuEpPnUNR7SIp8KNPfvaEICVMvWhHtiGvCvTfou8fxkJh/SnmHyMNRlOfYBI27"
+    "zBnHkY8j6mtr6XJwV2mJA20ye5gpYpJCogJJI02FvRCPGbOJIjCGlPdtKS3EBO8/Z/SGhC"
+    "iQJCRcU8xQT0iU+CqEeYgUkTdEqrdIcDY2KejDResdEj1ENaIKKS2Mr61FzOm/MTHV6hM9"
+    "INJc49s/JpnykNwSlX2Mrv0eJSycun3qCnDpvh5HLu2M6/fO0Fa86weCxUOeG0djPRB8Yk"
+    "25tql9wonEmtjitYytEvbeU+UycZKa5iZJFQs+IenhmOmCcl0/T/N8/7Ld8T+fdnzfq6N1"
+    "mhQIbuNkqqrc3fdtFZ4fvTz+6fjnH18f/2xMXDUnKT/dJZfOhUkcnTyXHe/O5WONEwuncS"
+    "6qqUE8NEE9qxD33QDLanUzL79SZlP/WZkzUR+ms/dLL+aBlRAFQ/Ui7Q/dmLKQyBecjPxC"
+    "xX71VhWSIb71GeF9PbBxOF6g/5+tq3cfWlcHR8fP7AWF6X9J77xMc45clg1RHhL3t0EwMv"
+    "ulopBqvCGNfVrZV6/qSPvq1Xxtbd60uMWaNWnw026PInVmkmudj8u7IbbTp4HKmT3IW0te"
+    "HAREqY9k3ETjxMm/TrxgzKils62UKqv8x+f25TyVJy4zEoc00Og/xKgqzUU2v1Ev0NZqYU"
+    "seKvUvK0p6cNH6a1btd+ftE6eNULovXSmugJMZ5RlW+osiYUuXxf/NqKbpkFQHwHr6sXH1"
+    "sa6KQur8Ivtnp2LRObs4/dxpXXyaCshvrc6pzTlyqeOZ1IPXM0GaFIK+nnU+IPsR/d2+PJ"
+    "2N28Su87dn64RjLXwuRj4Oi5pkyVnSVJzJbURNcc3DnDpCkLcgyGb5aHVvHuTU8fGCXFp6"
+    "PPVcwdxg2DYr57QBbknU076yMOhxFC4X9NQRgr5hQa/o6mnt86BHcdfMbwbLhH3iCkP6xs"
+    "V57pB+Mq7CR3PZXDaed8fV/KgC021+WB8H1JUGzobSZqMmSDsjraXKvesCArUJXRxcj7AM"
+    "/VKOOBLzbMtZw6PhbArmuO+EsndkK5eySrMutwsa6VVw/Une4SKuHxgru7CRy0P9rwNhoT"
+    "zlSA8IsgUi08HfICnE8BApjXWcUP3RgDibMRoRSZBdUyFFkp2H+0H+N88WaG2TIj2T/82L"
+    "0zt0ef8A7AfYv9ew33aHpsC/6AOotBbCy0aiuhJn9iBvLXnTAb6BwLnH2iT2BGeUkzWNFC"
+    "uRWQTXpOHonfg8ZOzev+ZsJzqfzTxnSexsp0iwfN2e5SsQyV2BU0Ak9zDoQCRhSAciWdGd"
+    "gUhujbRmRe83Ql4FjxUJum3gq0R4p+Uta/teSEL7/CMZO4nPTI0wD6qoSsqerkifKk0kCT"
+    "NMu1Ui32VtKEvNry/xaMJgi03LaGDunGingrk+uvxyfu7dPQ07vyBKYddQSug8yzpcRM6H"
+    "idFDXoZ3rDwt59ACdOygORIShVSSQCMtkOAEZS2uCSXPVyMOlCtijFwhAaMJtHXp5jI0sg"
+    "kzPoDSAaXvNUrX5LZict8xqXPeNk7tdwGKLZrCn/7VmZq9l17MnMzgz9uXv2fms29rAk9f"
+    "I4CcjPgNJE58APQ20hkA4G6xIACAexh0AIAAAAEAVnRnAIDbIu1kUd+MAs66AQosKZtglG"
+    "ayTvmApvfh1ZxUAWCtA1inmtccxFo5OIDEdSWeHRg3CmR/InJIlUpuvcSyC7mH9xzwEk1M"
+    "l4fabU5Q8m1l1JeYm3aQMWwpmClCOGfM2BhxLKUYGYPuGGFkYhBS55e+SH5l5m6oR5lpXY"
+    "hh3o9TIl+PgbOE3ruaAMwGmL3nMDvtCA3CkXsA/KsH/7IBrKzy/IMdppzgaIflj3YA9Lpj"
+    "FA7Q6x4GHdAroFdAr6uasQN6XQd6NUvPhtQ19wA4eB8czFb2D+VWaTFbJW1tWpU3qI0CVT"
+    "OwsAJWlXHifGAlJ7YPPL/gExERI2g0EEiZRkRCFEdvHYIyj6cBsi3HHj1sE9yFipwMRSzu"
+    "05onGACFAgq11xRqI04n2PXjRckQU9ZE4YkDyFtD3kiKG1q5Pzlf4aLP+s4nYCLAbE1DxU"
+    "qUxkqNhGw0fBd9gFvXO8uEKKI/pbpNfgmi9pvY1tvPZE9+HwLEb7Jp0KNyiG3VGmtfdAbl"
+    "lxxdjLy8vxRMzNp8kJQATHEbmGLSZUjFQ+VEmGUz5gu7Gql6sHSN44qiOklZb1hP2u3zqY"
+    "ienM1+iefLxcnp1cFLF0pjRBPCUMZhXWYPDGoqd8ELxK4vNmyC7th+GGyC7mHQYRMUJiyw"
+    "CVrRnWETdFukhU1Q2ARd7eC+vZugwola3vrMXllf9Ia+vamHHDijiLZbmcUNzD69saeyC5"
+    "TvpybbnOhASJseYMbsxxE1bSjWhZ9tVW+Qm0wEz2D/E/Y/Yf/z3v3PJ/0p1qeeYsCPse6U"
+    "2E6fBipn9rDJDAfJ7B/TAZC3h0EHkAcgD0DeqlY+APLWBZ7mg5LCODZ9dsDMXm/q/P7jFW"
+    "F4zkS78ryC7VJ/HpsqvQT7QI1WcOrGZui0SvDWIpIGA68CvaU5h4vgG85tlkBvaRIgss1C"
+    "ZDemJzaEBQWXx2FjT/3AWP1i1naqBgqn5juo7ssffqihrrGaq67LK71BqivPclp46ETm8q"
+    "AjJzZN7XWcOdFgcvT4D7O7/wGWTACq"
 )
