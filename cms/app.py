@@ -121,10 +121,14 @@ class CMS:
             self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api.max_body_bytes)
         return self._asgi
 
-    async def _startup(self, *_: Any) -> None:
+    async def open_database(self) -> None:
+        """Connect the ORM and prepare the connection for the reader (also used by CLI commands)."""
         await database.connect(self.db_config)
         await database.ping()
         await prepare_connection(database.connection())
+
+    async def _startup(self, *_: Any) -> None:
+        await self.open_database()
         for loaded in self.plugins:
             await loaded.plugin.bootstrap(self)
         log.info("ready: %d content types, %d plugins", len(self.registry), len(self.plugins))

@@ -58,6 +58,12 @@ class Plugin:
     async def destroy(self, app: CMS) -> None:
         """Stop background work (database still connected)."""
 
+    def add_commands(self, commands: Any) -> None:
+        """Add ``cms`` sub-commands to the argparse sub-parsers ``commands``.
+
+        A command that needs the database runs through :func:`cms.cli.context.with_app`.
+        """
+
 
 @dataclass(frozen=True)
 class LoadedPlugin:

@@ -10,11 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cms.cli import generate, migrate, project, serve
-from cms.config import ConfigError
+from cms.config import ConfigError, load_settings
 from cms.content import SchemaError
 from cms.models.migrations import MigrationError
+from cms.plugins import load_plugins
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +27,21 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_commands(commands)
     generate.add_commands(commands)
     project.add_commands(commands)
+    _plugin_commands(parser, commands)
     return parser
+
+
+def _plugin_commands(parser: argparse.ArgumentParser, commands: Any) -> None:
+    """Enabled plugins add their own commands (``cms users create``, ``cms api-token create``)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--project", type=Path, default=Path("."))
+    known, _ = pre.parse_known_args()
+    try:
+        plugins = load_plugins(load_settings(known.project.resolve(), "production"))
+    except Exception:  # noqa: BLE001 - a broken project still gets the core commands, which report it
+        return
+    for loaded in plugins:
+        loaded.plugin.add_commands(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cms.plugins import Plugin
 from plugins.users_permissions.accounts import Accounts
@@ -45,6 +45,11 @@ class UsersPermissions(Plugin):
         bind_auth_routes(self)
         bind_user_routes(self)
         bind_role_routes(self)
+
+    def add_commands(self, commands: Any) -> None:
+        from plugins.users_permissions.cli import add_commands
+
+        add_commands(commands)
 
     async def bootstrap(self, app: CMS) -> None:
         await self.grants.seed(app.settings.root)
