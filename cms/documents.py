@@ -68,6 +68,8 @@ class DocumentService:
 
     async def find_one(self, document_id: str, query: Query | None = None, access: Access = OPEN) -> Document:
         """The document, or :class:`NotFoundError` (also when the caller may not see it)."""
+        if not _is_document_id(document_id):
+            raise NotFoundError()
         query = query or Query()
         event = self._event("findOne", where={"documentId": document_id}, query=query)
         await self.app.lifecycles.fire("beforeFindOne", event)
@@ -164,6 +166,8 @@ class DocumentService:
 
     async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None,
                      actor: int | None = None) -> Document:
+        if not _is_document_id(document_id):
+            raise NotFoundError()
         clean = validate(self.content_type, data, partial=True)
         event = self._event("update", where={"documentId": document_id}, data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeUpdate", event)
@@ -185,6 +189,8 @@ class DocumentService:
 
     async def delete(self, document_id: str, access: Access = OPEN) -> Document:
         """Remove an entry; returns what it was (as a document)."""
+        if not _is_document_id(document_id):
+            raise NotFoundError()
         event = self._event("delete", where={"documentId": document_id})
         await self.app.lifecycles.fire("beforeDelete", event)
         document = await self.find_one(document_id, access=access)
