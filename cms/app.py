@@ -7,6 +7,7 @@ object it returns is also the public API that plugins receive.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections.abc import Callable, Iterable
@@ -122,15 +123,27 @@ class CMS:
         return self._asgi
 
     async def open_database(self) -> None:
-        """Connect the ORM and prepare the connection for the reader (also used by CLI commands)."""
+        """Connect the ORM and prepare the reader's connection (also used by CLI commands)."""
         await database.connect(self.db_config)
         await database.ping()
         await prepare_connection(database.connection())
+        url = self.settings.tortoise_db_url()
+        if url.startswith("sqlite://") and url != "sqlite://:memory:":
+            self.reader.attach_sqlite(url.removeprefix("sqlite://"))
+
+    async def close_database(self) -> None:
+        self.reader.close()
+        await database.disconnect()
 
     async def _startup(self, *_: Any) -> None:
         await self.open_database()
         for loaded in self.plugins:
             await loaded.plugin.bootstrap(self)
+        # Everything built so far lives as long as the process: keeping it out of
+        # the collector's generations removes the 100-200 ms full collections
+        # that made the p99 latency of REST reads (bench/rest.py).
+        gc.collect()
+        gc.freeze()
         log.info("ready: %d content types, %d plugins", len(self.registry), len(self.plugins))
 
     async def _shutdown(self, *_: Any) -> None:
@@ -138,7 +151,7 @@ class CMS:
             for loaded in reversed(self.plugins):
                 await loaded.plugin.destroy(self)
         finally:
-            await database.disconnect()
+            await self.close_database()
 
 
 @dataclass(frozen=True)

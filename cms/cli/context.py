@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from cms import database
 from cms.app import create_app, load_project
 
 if TYPE_CHECKING:
@@ -30,6 +29,6 @@ def with_app(args: argparse.Namespace, action: Callable[[CMS], Awaitable[Any]]) 
         finally:
             for loaded in reversed(app.plugins):
                 await loaded.plugin.destroy(app)
-            await database.disconnect()
+            await app.close_database()
 
     return asyncio.run(run())

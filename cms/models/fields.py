@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from cms.content import Attribute
 DEFAULT_STRING_LENGTH = 255
 
 
+@functools.lru_cache(maxsize=4096)
 def column_name(name: str) -> str:
     """Attribute names are camelCase, columns snake_case (as Strapi's tables)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -40,22 +41,56 @@ def _casefold(value: Any) -> Any:
 
 
 class Reader:
-    """Documents of any content type, read with SQL from :class:`Compiler`."""
+    """Documents of any content type, read with SQL from :class:`Compiler`.
+
+    On SQLite, reads run on a plain ``sqlite3`` connection of their own, on the
+    event loop: the ORM's driver hands every query to a worker thread and back,
+    which measured at ten times the cost of the query itself (bench/rest.py).
+    WAL mode lets this reader run beside the ORM's writing connection and see
+    every committed write. PostgreSQL reads use the ORM's pool.
+    """
 
     def __init__(self, compiler: Compiler, connection_name: str = "default") -> None:
         self.compiler = compiler
         self.dialect = compiler.dialect
         self.connection_name = connection_name
+        self._sqlite: sqlite3.Connection | None = None
+        self._shapers: dict[tuple[str, tuple[str, ...] | None, tuple[str, ...]], _Shaper] = {}
+
+    def attach_sqlite(self, path: str) -> None:
+        """Read from the SQLite file at ``path`` directly (see class docs)."""
+        self.close()
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        connection.execute("PRAGMA query_only = ON")
+        connection.create_function("cms_lower", 1, _casefold, deterministic=True)
+        self._sqlite = connection
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
 
     async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+        if self._sqlite is not None:
+            return self._sqlite.execute(text, params).fetchall()
         connection = Tortoise.get_connection(self.connection_name)
         _, rows = await connection.execute_query(text, params)
         return rows
 
+    def _shaper(self, ct: ContentType, fields: tuple[str, ...] | None, populate: dict[str, Populate]) -> _Shaper:
+        links = tuple(self._link_columns(ct, populate))
+        key = (ct.uid, fields, links)
+        shaper = self._shapers.get(key)
+        if shaper is None:
+            if len(self._shapers) > 10_000:
+                self._shapers.clear()
+            shaper = self._shapers[key] = _Shaper(ct, fields, self.dialect, list(links))
+        return shaper
+
     async def find_many(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
                         extra: Node | None = None) -> tuple[list[Document], int | None]:
         """The page of documents and, when asked, the total matching count."""
-        shaper = _Shaper(ct, query.fields, self.dialect, self._link_columns(ct, query.populate))
+        shaper = self._shaper(ct, query.fields, query.populate)
         sql = SQL(self.dialect)
         rows = await self._fetch(self.compiler.select(ct, query, shaper.columns("t0"), sql, variables, extra), sql.params)
         documents = [shaper.document(row) for row in rows]
@@ -95,7 +130,7 @@ class Reader:
             target = registry.get(attr.target or "")
             storage = self.compiler.models.storage(ct.uid, name)
             child_query = Query(filters=spec.filters, sort=spec.sort, fields=spec.fields)
-            child = _Shaper(target, spec.fields, self.dialect, self._link_columns(target, spec.populate))
+            child = self._shaper(target, spec.fields, spec.populate)
             by_parent: dict[Any, list[Document]] = defaultdict(list)
             child_docs: list[Document] = []
             child_rows: list[Any] = []

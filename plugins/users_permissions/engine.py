@@ -7,7 +7,9 @@ once in the process that made it, which calls :meth:`invalidate`).
 
 A grant may carry a condition in the REST filter language with ``$user.*``
 variables. It is parsed once per role and content type with the same parser
-that serves ``?filters=``, and compiled by the same SQL compiler.
+that serves ``?filters=``, and compiled by the same SQL compiler. A comparison
+with a variable the caller does not have (no user, no provider, a null value)
+holds for no entry.
 
 >>> access = engine.access(role_id, "api::message.message.find", message_type, user)
 >>> access is None          # not granted
@@ -91,9 +93,12 @@ class PermissionEngine:
         if grants is None or action not in grants.actions:
             return None
         condition = self._condition(grants, action, ct)
-        variables = await self._bind(condition, user) if condition is not None else {}
+        variables: dict[str, Any] = {}
+        if condition is not None:
+            variables = await self._bind(condition, user)
+            condition = _unknown_is_false(condition, variables)
         return Access(condition=condition, variables=variables,
-                      can_read=lambda uid: f"{uid}.find" in grants.actions,
+                      can_read=lambda uid: any(f"{name}.find" in grants.actions for name in self._names(uid)),
                       caller={"user": user, "role": grants.type})
 
     def token_access(self, token: dict[str, Any], action: str) -> Access | None:
@@ -108,7 +113,15 @@ class PermissionEngine:
             allowed = listed.__contains__
         if not allowed(action):
             return None
-        return Access(can_read=lambda uid: allowed(f"{uid}.find"), caller={"token": token["name"]})
+        return Access(can_read=lambda uid: any(allowed(f"{name}.find") for name in self._names(uid)),
+                      caller={"token": token["name"]})
+
+    def _names(self, uid: str) -> tuple[str, ...]:
+        """A type's UID and its aliases: grants may name the auth type ``plugin::users-permissions.user``."""
+        if uid not in self.app.registry:
+            return (uid,)
+        ct = self.app.registry.get(uid)
+        return (ct.uid, *ct.aliases)
 
     def _condition(self, grants: RoleGrants, action: str, ct: ContentType | None) -> Node | None:
         raw = grants.actions[action]
@@ -129,6 +142,35 @@ class PermissionEngine:
                 if short not in bound and short in self._variables:
                     bound[short] = await self._variables[short](user)
         return {"user": bound if user is not None else None}
+
+
+#: a condition that holds for no entry (compiles to ``1=0``)
+NOTHING = Or(())
+
+
+def _lookup(variables: dict[str, Any], name: str) -> Any:
+    current: Any = variables
+    for part in name.split("."):
+        current = current.get(part) if isinstance(current, dict) else None
+    return current
+
+
+def _unknown_is_false(node: Node, variables: dict[str, Any]) -> Node:
+    """Comparisons with a variable the caller does not have (no user, no provider, null) hold for nothing.
+
+    Without this, ``{"room": {"$eq": "$user.room"}}`` would compile to
+    ``room IS NULL`` for a caller without that value, and match entries.
+    """
+    if isinstance(node, Condition):
+        values = node.value if isinstance(node.value, list) else [node.value]
+        unknown = any(isinstance(v, Variable) and _lookup(variables, v.name) is None for v in values)
+        return NOTHING if unknown else node
+    if isinstance(node, Not):
+        item = _unknown_is_false(node.item, variables)
+        return node if item is node.item else Not(item)
+    assert isinstance(node, (And, Or))
+    items = tuple(_unknown_is_false(item, variables) for item in node.items)
+    return node if all(a is b for a, b in zip(items, node.items)) else type(node)(items)
 
 
 def _variables_in(node: Node) -> set[str]:
