@@ -101,6 +101,10 @@ def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
                     errors.add([attr.name], f"{attr.name} must be defined.", None)
             elif attr.is_relation and attr.required and attr.name not in relations:
                 errors.add([attr.name], f"{attr.name} must be defined.", None)
+    for item in errors.items:  # never echo a password back, not even a rejected one
+        attr = ct.attributes.get(str(item["path"][0])) if item["path"] else None
+        if attr is not None and attr.hidden:
+            item["value"] = None
     errors.raise_if_any()
     return CleanData(scalars, relations)
 

@@ -115,6 +115,8 @@ class Compiler:
 
     def condition(self, ct: ContentType, alias: str, cond: Condition, sql: SQL, variables: dict[str, Any]) -> str:
         head = cond.path[0]
+        if _unbound(cond.value, variables):
+            return "1=0"  # a variable the caller does not have matches nothing, never "IS NULL"
         if len(cond.path) == 1:
             return self.leaf(ct, alias, head, cond.operator, _resolve(cond.value, variables), sql)
         attr = ct.attributes[head]
@@ -289,6 +291,12 @@ def _resolve(value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [_resolve(v, variables) for v in value]
     return value
+
+
+def _unbound(value: Any, variables: dict[str, Any]) -> bool:
+    if isinstance(value, Variable):
+        return _resolve(value, variables) is None
+    return False
 
 
 def _flatten(value: Any) -> list[Any]:

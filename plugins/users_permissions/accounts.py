@@ -15,7 +15,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from cms.documents import DocumentService
-from cms.errors import ValidationError
+from cms.errors import ApplicationError, ValidationError
 from cms.passwords import hash_password, verify_password
 from cms.query.ast import Condition, Or, Query
 from plugins.users_permissions.tokens import issue_jwt
@@ -85,13 +85,17 @@ class Accounts:
         if row is None or not valid:
             raise ValidationError("Invalid identifier or password")
         if row["blocked"]:
-            raise ValidationError("Your account has been blocked by an administrator")
+            raise ApplicationError("Your account has been blocked by an administrator")
         return row
 
     async def set_password(self, user_id: int, password: str) -> None:
         """Store a new password; tokens issued before this moment stop working."""
         user = await self.model.get(id=user_id)
         await self.users.update(user.documentId, {"password": password}, query=Query(fields=()))
+        await self.password_changed(user_id)
+
+    async def password_changed(self, user_id: int) -> None:
+        """Refuse the tokens issued until now, and forget any pending reset code."""
         await self.model.filter(id=user_id).update(
             passwordChangedAt=dt.datetime.now(dt.timezone.utc), resetPasswordToken=None)
 

@@ -1,7 +1,8 @@
 """Writing grants: validated against known actions and content types, seeded from a file.
 
-The default grants are operator configuration, ``config/permissions.toml`` (or
-the plugin's own ``permissions.toml`` when the project has none). At every
+The default grants are operator configuration, ``config/permissions.toml`` (the
+``permissions_file`` setting; the plugin's own ``permissions.toml`` when the
+project has none). At every
 start, missing roles are created and the file's grants that a role lacks are
 added; grants changed or removed in the admin are left alone.
 """
@@ -42,23 +43,32 @@ class Grants:
         parse_filters(self.app.registry.get(uid), condition, registry=self.app.registry,
                       allow_variables=True, where="condition")
 
-    async def replace(self, role_id: int, permissions: Any) -> None:
-        """Set a role's grants to exactly ``{action: {"enabled", "condition"}}``."""
+    def parse(self, permissions: Any) -> list[tuple[str, Any]]:
+        """``{action: {"enabled", "condition"}}`` → the enabled ``(action, condition)`` pairs, checked (400)."""
         if not isinstance(permissions, dict):
             raise ValidationError("permissions must be an object of action → {enabled, condition}")
-        rows = []
+        grants = []
         for action, grant in permissions.items():
             grant = grant if isinstance(grant, dict) else {"enabled": bool(grant)}
             if not grant.get("enabled", True):
                 continue
             self.check(action, grant.get("condition"), "permissions")
-            rows.append(self.Permission(action=action, condition=grant.get("condition"), role_id=role_id))
-        await self.Permission.filter(role_id=role_id).delete()
-        if rows:
-            await self.Permission.bulk_create(rows)
+            grants.append((action, grant.get("condition")))
+        return grants
 
-    async def seed(self, root: Path) -> None:
-        path = root / "config" / "permissions.toml"
+    async def replace(self, role_id: int, permissions: Any) -> None:
+        """Set a role's grants to exactly ``{action: {"enabled", "condition"}}`` (checked first: 400)."""
+        await self.write(role_id, self.parse(permissions))
+
+    async def write(self, role_id: int, grants: list[tuple[str, Any]]) -> None:
+        """Set a role's grants to exactly ``grants`` (from :meth:`parse`)."""
+        await self.Permission.filter(role_id=role_id).delete()
+        if grants:
+            await self.Permission.bulk_create(
+                [self.Permission(action=action, condition=condition, role_id=role_id) for action, condition in grants])
+
+    async def seed(self, path: Path) -> None:
+        """Create missing roles and add the grants of ``path`` (or of the plugin's defaults) they lack."""
         path = path if path.exists() else DEFAULTS
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

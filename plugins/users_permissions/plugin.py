@@ -52,6 +52,6 @@ class UsersPermissions(Plugin):
         add_commands(commands)
 
     async def bootstrap(self, app: CMS) -> None:
-        await self.grants.seed(app.settings.root)
+        await self.grants.seed(app.settings.root / self.config.permissions_file)
         self.engine.invalidate()
         await self.engine.refresh()

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
+from tortoise.transactions import in_transaction
+
 from cms.errors import ApplicationError, NotFoundError, ValidationError
 from plugins.users_permissions.routes.common import read_body, respond
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 ROLE = "plugin::users-permissions.role"
 BUILT_IN = ("public", "authenticated")
+TYPE = re.compile(r"[a-z0-9_-]{1,60}")
 
 
 def bind_role_routes(up: UsersPermissions) -> None:
@@ -29,6 +32,10 @@ def bind_role_routes(up: UsersPermissions) -> None:
     Role = app.models[ROLE]
     Permission = app.models["plugin::users-permissions.permission"]
     User = app.models["plugin::users-permissions.user"]
+
+    def check_name(name: str) -> None:
+        if not 3 <= len(name) <= 60:
+            raise ValidationError("name must be 3 to 60 characters long")
 
     async def role_json(role: Any, with_permissions: bool) -> dict[str, Any]:
         body = {"id": role.id, "documentId": role.documentId, "name": role.name,
@@ -56,11 +63,19 @@ def bind_role_routes(up: UsersPermissions) -> None:
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("name is a required field")
+        check_name(name)
         role_type = body.get("type") or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        if not isinstance(role_type, str) or not TYPE.fullmatch(role_type):
+            raise ValidationError("type must be lower-case letters, digits, - and _")
+        description = body.get("description") or ""
+        if not isinstance(description, str):
+            raise ValidationError("description must be a `string` type")
+        grants = up.grants.parse(body.get("permissions") or {})  # checked before anything is written
         if await Role.filter(type=role_type).exists():
             raise ValidationError("A role with this type already exists")
-        role = await Role.create(name=name, description=body.get("description") or "", type=role_type)
-        await up.grants.replace(role.id, body.get("permissions") or {})
+        async with in_transaction():
+            role = await Role.create(name=name, description=description, type=role_type)
+            await up.grants.write(role.id, grants)
         up.engine.invalidate()
         return respond({"ok": True, "role": await role_json(role, True)})
 
@@ -70,12 +85,16 @@ def bind_role_routes(up: UsersPermissions) -> None:
         if role is None:
             raise NotFoundError()
         body = read_body(request)
+        grants = up.grants.parse(body["permissions"]) if "permissions" in body else None
+        if isinstance(body.get("name"), str):
+            check_name(body["name"])
         for key in ("name", "description"):
             if isinstance(body.get(key), str):
                 setattr(role, key, body[key])
-        await role.save()
-        if "permissions" in body:
-            await up.grants.replace(role.id, body["permissions"])
+        async with in_transaction():
+            await role.save()
+            if grants is not None:
+                await up.grants.write(role.id, grants)
         up.engine.invalidate()
         return respond({"ok": True, "role": await role_json(role, True)})
 
@@ -87,9 +106,10 @@ def bind_role_routes(up: UsersPermissions) -> None:
         if role.type in BUILT_IN:
             raise ApplicationError(f"The {role.type} role cannot be deleted")
         fallback = up.engine.role_id(up.config.default_role)
-        await User.filter(role_id=role.id).update(role_id=fallback)
-        await Permission.filter(role_id=role.id).delete()
-        await role.delete()
+        async with in_transaction():  # its users fall back to the default role
+            await User.filter(role_id=role.id).update(role_id=fallback)
+            await Permission.filter(role_id=role.id).delete()
+            await role.delete()
         up.engine.invalidate()
         return respond({"ok": True})
 

@@ -1,5 +1,8 @@
 """``/api/users``: Strapi's user routes (numeric ids, bare JSON answers).
 
+Creating and updating users follows registration's rules: emails are stored
+lower-cased, usernames and emails are unique whatever their letter case.
+
 Updates narrowed by a condition (the default lets a user update only
 themselves) may change only username, email and password: a user cannot
 unblock, confirm or promote themselves.
@@ -12,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from cms.errors import NotFoundError, ValidationError
+from cms.errors import NotFoundError, UnauthorizedError, ValidationError
 from cms.query.ast import And, Condition, Query
 from cms.query.params import Limits, parse_query
 from cms.query.qs import parse_qs
-from plugins.users_permissions.routes.common import read_body, respond
+from plugins.users_permissions.routes.common import read_body, respond, strings
 
 if TYPE_CHECKING:
     from plugins.users_permissions.plugin import UsersPermissions
@@ -42,11 +45,21 @@ def bind_user_routes(up: UsersPermissions) -> None:
         match = Condition(("id",), "$eq", user_id)
         return And((match, extra)) if extra is not None else match
 
+    async def check_identity(body: dict[str, Any], except_id: int | None = None) -> None:
+        """Emails are stored lower-cased; usernames and emails are unique whatever their case."""
+        for key in ("username", "email", "password"):
+            if key in body and not isinstance(body[key], str):
+                raise ValidationError(f"{key} must be a `string` type", {"key": key})
+        if "email" in body:
+            body["email"] = body["email"].lower()
+        if await up.accounts.taken(body.get("username"), body.get("email"), except_id=except_id):
+            raise ValidationError("Email or Username are already taken")
+
     async def me(request: Request) -> HTTPResponse:
         access = await up.strategy.authorize(request, f"{USER}.me", ct)
         caller = request.ctx.caller
-        if caller.user is None:
-            raise NotFoundError()
+        if caller.user is None:  # an API token is nobody
+            raise UnauthorizedError("Missing or invalid credentials")
         document = await up.accounts.document(caller.user["id"], query(request, access))
         if document is None:
             raise NotFoundError()
@@ -83,18 +96,27 @@ def bind_user_routes(up: UsersPermissions) -> None:
         target = await app.reader.find_one(ct, Query(filters=by_id(user_id), fields=()), access.variables, access.condition)
         if target is None:
             raise NotFoundError()
-        if "email" in body and isinstance(body["email"], str):
-            body["email"] = body["email"].lower()
-        if await up.accounts.taken(body.get("username"), body.get("email"), except_id=user_id):
-            raise ValidationError("Username or email already taken")
-        password = body.pop("password", None)
-        if body:
+        await check_identity(body, except_id=user_id)
+        if body:  # one validated write: a bad password leaves the other fields unchanged too
             await up.accounts.users.update(target["documentId"], body, access, Query(fields=()))
-        if password is not None:
-            if not isinstance(password, str):
-                raise ValidationError("password must be a `string` type")
-            await up.accounts.set_password(user_id, password)
+        if "password" in body:
+            await up.accounts.password_changed(user_id)
         return respond(await up.accounts.document(user_id, parsed))
+
+    async def create(request: Request) -> HTTPResponse:
+        access = await up.strategy.authorize(request, f"{USER}.create", ct)
+        parsed = query(request, access)
+        body = read_body(request)
+        refused = sorted(set(body) - ADMIN_FIELDS)
+        if refused:
+            raise ValidationError(f"Invalid key {refused[0]}", {"key": refused[0]})
+        strings(body, "username", "email", "password")
+        await check_identity(body)
+        body.setdefault("provider", "local")
+        if "role" not in body:
+            body["role"] = up.engine.role_id(up.config.default_role)
+        created = await up.accounts.users.create(body, access, Query(fields=()))
+        return respond(await up.accounts.document(int(created["id"]), parsed), status=201)
 
     async def destroy(request: Request, user_id: int) -> HTTPResponse:
         access = await up.strategy.authorize(request, f"{USER}.destroy", ct)
@@ -107,7 +129,8 @@ def bind_user_routes(up: UsersPermissions) -> None:
     app.add_route(me, f"{prefix}/users/me", ["GET"], name="up_users_me")
     app.add_route(count, f"{prefix}/users/count", ["GET"], name="up_users_count")
     app.add_route(find, f"{prefix}/users", ["GET"], name="up_users_find")
+    app.add_route(create, f"{prefix}/users", ["POST"], name="up_users_create")
     app.add_route(find_one, f"{prefix}/users/<user_id:int>", ["GET"], name="up_users_find_one")
     app.add_route(update, f"{prefix}/users/<user_id:int>", ["PUT"], name="up_users_update")
     app.add_route(destroy, f"{prefix}/users/<user_id:int>", ["DELETE"], name="up_users_destroy")
-    app.add_actions(f"{USER}.{a}" for a in ("me", "find", "findOne", "count", "update", "destroy"))
+    app.add_actions(f"{USER}.{a}" for a in ("me", "find", "findOne", "count", "create", "update", "destroy"))
