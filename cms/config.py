@@ -99,8 +99,14 @@ _SECTIONS: dict[str, type] = {"server": ServerSettings, "database": DatabaseSett
 SECRETS_FILE = "secrets.toml"
 
 
-def load_settings(root: Path, mode: Mode = "develop", env: Mapping[str, str] | None = None) -> Settings:
-    """Read the project's configuration, apply ``CMS_*`` overrides, ensure secrets exist."""
+def load_settings(
+    root: Path, mode: Mode = "develop", env: Mapping[str, str] | None = None, *, write_secrets: bool = True
+) -> Settings:
+    """Read the project's configuration, apply ``CMS_*`` overrides, ensure secrets exist.
+
+    ``write_secrets=False`` reads without generating missing secrets (they are
+    then empty): for tools that only inspect a folder that may not be a project.
+    """
     env = os.environ if env is None else env
     config_dir = root / "config"
     sections: dict[str, Any] = {}
@@ -128,7 +134,7 @@ def load_settings(root: Path, mode: Mode = "develop", env: Mapping[str, str] | N
     )
     plugins = _plugins(config_dir / "plugins.toml", env)
     return Settings(
-        root=root, mode=mode, plugins=plugins, secrets=_secrets(config_dir, env), **sections
+        root=root, mode=mode, plugins=plugins, secrets=_secrets(config_dir, env, write_secrets), **sections
     )
 
 
@@ -233,13 +239,13 @@ def _coerce(value: Any, kind: Any, where: str, from_env: bool = False) -> Any:
     return value
 
 
-def _secrets(config_dir: Path, env: Mapping[str, str]) -> Secrets:
+def _secrets(config_dir: Path, env: Mapping[str, str], write: bool = True) -> Secrets:
     """Secrets from the environment, else the generated file (created on first start)."""
     path = config_dir / SECRETS_FILE
     stored = _read_toml(path)
     names = [f.name for f in dataclasses.fields(Secrets)]
     missing = [n for n in names if not isinstance(stored.get(n), str) or not stored.get(n)]
-    if missing and not all(f"CMS_SECRETS_{n.upper()}" in env for n in missing):
+    if write and missing and not all(f"CMS_SECRETS_{n.upper()}" in env for n in missing):
         for name in missing:
             stored[name] = secrets.token_urlsafe(48)
         config_dir.mkdir(parents=True, exist_ok=True)

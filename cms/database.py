@@ -7,14 +7,18 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from cms.config import Settings
+from cms.config import ConfigError, Settings
 
 
 def tortoise_config(settings: Settings, models_module: str) -> dict[str, Any]:
     """The config dict shared by the server and the migrations (aerich)."""
     url = settings.tortoise_db_url()
     if url.startswith("sqlite://") and url != "sqlite://:memory:":
-        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite://")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f'database "url": cannot create the folder {folder} for the SQLite file: {exc}') from exc
     return {
         "connections": {"default": url},
         "apps": {"models": {"models": [models_module], "default_connection": "default"}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from cms.app import CMS
 
 log = logging.getLogger("cms")
+#: seconds the database may take to answer before the process is reported not ready
+READY_TIMEOUT = 2.0
 
 
 async def health(request: Request) -> HTTPResponse:
@@ -24,7 +27,7 @@ async def health(request: Request) -> HTTPResponse:
 async def ready(request: Request) -> HTTPResponse:
     """The database answers; 503 otherwise (the reason is logged, not returned)."""
     try:
-        await database.ping()
+        await asyncio.wait_for(database.ping(), READY_TIMEOUT)
     except Exception:  # noqa: BLE001 - any failure means not ready
         log.exception("readiness check failed")
         return json({"status": "unavailable"}, status=503)

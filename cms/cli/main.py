@@ -7,6 +7,7 @@ turns the framework's user-facing errors into a message and exit status 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,8 @@ from cms.models.migrations import MigrationError
 from cms.plugins import load_plugins
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``cms`` parser; ``argv`` (default: ``sys.argv``) says which project's plugins add commands."""
     parser = argparse.ArgumentParser(prog="cms", description="A headless CMS with Strapi's REST contract.")
     parser.add_argument("--project", type=Path, default=Path("."), help="project directory (default: current)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -27,17 +29,27 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_commands(commands)
     generate.add_commands(commands)
     project.add_commands(commands)
-    _plugin_commands(parser, commands)
+    _plugin_commands(commands, argv, core=set(commands.choices))
     return parser
 
 
-def _plugin_commands(parser: argparse.ArgumentParser, commands: Any) -> None:
-    """Enabled plugins add their own commands (``cms users create``, ``cms api-token create``)."""
+def _plugin_commands(commands: Any, argv: Sequence[str] | None, core: set[str]) -> None:
+    """Enabled plugins add their own commands (``cms users create``, ``cms api-token create``).
+
+    Skipped for the core commands, which need no plugin loaded to be parsed.
+    """
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--project", type=Path, default=Path("."))
-    known, _ = pre.parse_known_args()
+    pre.add_argument("command", nargs="?")
+    known, _ = pre.parse_known_args(argv)
+    if known.command in core:
+        return
+    root = known.project.resolve()
+    if not (root / "config" / "plugins.toml").is_file():  # not a project (e.g. `cms new` elsewhere)
+        return
     try:
-        plugins = load_plugins(load_settings(known.project.resolve(), "production"))
+        # reading only: `cms --help` or `cms new` must not write secrets into the folder
+        plugins = load_plugins(load_settings(root, "production", write_secrets=False))
     except Exception:  # noqa: BLE001 - a broken project still gets the core commands, which report it
         return
     for loaded in plugins:
@@ -45,7 +57,7 @@ def _plugin_commands(parser: argparse.ArgumentParser, commands: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except (SchemaError, ConfigError, MigrationError, migrate.DatabaseUnavailable, generate.GenerateError) as exc:
@@ -53,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `cms routes | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

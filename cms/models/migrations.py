@@ -136,8 +136,13 @@ class Migrations:
         query = Aerich.filter(app=self.app).order_by("id").values_list("version", flat=True)
         try:
             versions = await query
-        except OperationalError:  # no aerich table yet: nothing applied
-            return []
+        except OperationalError as exc:
+            # no aerich table yet means nothing applied; anything else (an unusable
+            # database file, a lost server) is a real failure
+            text = str(exc).lower()
+            if "no such table" in text or ("aerich" in text and "does not exist" in text):
+                return []
+            raise MigrationError(f"cannot read the applied migrations: {exc}") from exc
         return list(versions)
 
     async def _inspect(

@@ -1,0 +1,99 @@
+"""One ASGI app on one port: health, readiness, the admin and Socket.IO (DESIGN.md §2).
+
+Each test runs the real ``cms develop`` in a subprocess (uvicorn, migrations
+applied) and talks to it over HTTP and a real websocket, as a frontend would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import socketio
+
+from tests.helpers import database
+from tests.helpers.project import Server, free_port, make_project, run_cms
+
+ADMIN = '[admin]\nmodule = "admin"\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """This repository's content types, with the admin enabled as in config/plugins.toml."""
+    return make_project(tmp_path / "project", plugins_toml=ADMIN)
+
+
+async def test_health_ready_admin_and_socketio_answer_on_one_port(
+    project: Path, server_factory: Callable[..., Server]
+) -> None:
+    server = server_factory(project)
+
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        health = await http.get("/_health")
+        ready = await http.get("/_ready")
+        admin = await http.get("/admin/", follow_redirects=True)  # the shell, or its login page
+        engineio = await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+        unknown = await http.get("/no/such/page")
+
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    assert admin.status_code == 200
+    assert admin.url.path.startswith("/admin/")
+    assert admin.headers["content-type"].startswith("text/html")
+    assert "<html" in admin.text.lower()
+    # the Engine.IO v4 handshake of a polling client: "0" then the open packet
+    assert engineio.status_code == 200
+    assert engineio.text.startswith('0{"sid":')
+    # every other path reaches Sanic
+    assert unknown.status_code == 404
+
+    client = socketio.AsyncClient(reconnection=False)
+    try:
+        await client.connect(server.url, transports=["websocket"], socketio_path="socket.io", wait_timeout=5)
+        assert client.connected
+        assert client.transport() == "websocket"
+        assert client.get_sid() is not None
+    finally:
+        await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("command", "database_url", "reason"),
+    [
+        ("develop", "sqlite://content_types", "unable to open database file"),  # a folder, not a file
+        ("start", "sqlite://config/plugins.toml", "file is not a database"),
+        ("develop", "postgres://postgres:secret@127.0.0.1:{closed_port}/cms", "Connect call failed"),
+        ("start", "postgres://postgres:secret@127.0.0.1:{closed_port}/cms", "Connect call failed"),
+    ],
+)
+def test_a_server_does_not_start_without_its_database(
+    project: Path, command: str, database_url: str, reason: str
+) -> None:
+    """Exit status 1 and one line naming the database (password masked), no traceback, no hang."""
+    url = database_url.format(closed_port=free_port())
+    result = run_cms(project, command, "--port", str(free_port()), env={"CMS_DATABASE_URL": url}, timeout=30)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    shown = url.replace(":secret@", ":***@")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: cannot ")
+    assert f"the database {shown}" in line and reason in line
+    assert "secret" not in line
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not database.using_postgres(), reason="CMS_TEST_DATABASE_URL is not set")
+def test_ready_is_503_when_the_postgres_database_goes_away(
+    project: Path, server_factory: Callable[..., Server], database_env: dict[str, str]
+) -> None:
+    server = server_factory(project)
+    assert httpx.get(f"{server.url}/_ready").status_code == 200
+
+    database.drop_database(database_env["CMS_DATABASE_URL"])  # terminates the server's connections
+
+    ready = httpx.get(f"{server.url}/_ready", timeout=10)
+    assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
+    assert httpx.get(f"{server.url}/_health").status_code == 200
