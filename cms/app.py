@@ -49,7 +49,7 @@ class CMS:
         self.registry = registry
         self.models = models
         self.plugins = plugins
-        self.lifecycles = Lifecycles()
+        self.lifecycles = Lifecycles(registry.resolve)
         #: permission action strings known to the project (``api::message.message.find``, plugin actions)
         self.actions: set[str] = set()
         self.sanic = Sanic(f"cms_{next(_app_ids)}", configure_logging=False)

@@ -49,8 +49,10 @@ class LifecycleEvent:
 class Lifecycles:
     """Subscribers per content type (or for all types) and event name."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolve: Callable[[str], str | None] | None = None) -> None:
         self._hooks: dict[tuple[str | None, str], list[Hook]] = defaultdict(list)
+        #: maps an alias UID (``plugin::users-permissions.user``) to the type's own UID
+        self._resolve = resolve or (lambda uid: uid)
 
     def subscribe(self, hooks: dict[str, Hook] | object, models: list[str] | None = None) -> None:
         """Add hooks for ``models`` (UIDs; None means every type).
@@ -65,7 +67,10 @@ class Lifecycles:
             if name not in EVENTS:
                 raise ValueError(f"unknown lifecycle event {name!r} (known: {', '.join(EVENTS)})")
             for uid in models or [None]:
-                self._hooks[(uid, name)].append(hook)
+                canonical = self._resolve(uid) if uid is not None else None
+                if uid is not None and canonical is None:
+                    raise ValueError(f"lifecycle subscription to unknown content type {uid!r}")
+                self._hooks[(canonical, name)].append(hook)
 
     async def fire(self, name: str, event: LifecycleEvent) -> None:
         """Run every hook for ``name`` on ``event.model``, in subscription order."""

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cms.documents import DocumentService
@@ -37,6 +38,7 @@ class Accounts:
         self.users = DocumentService(app, USER_UID)
         self.model = app.models[USER_UID]
         self.ct = app.registry.get(USER_UID)
+        self.on_password_change: list[Callable[[], None]] = []
 
     def jwt_for(self, user_id: int) -> str:
         return issue_jwt(user_id, self.app.settings.secrets.jwt_secret, self.config.jwt_lifetime)
@@ -98,6 +100,8 @@ class Accounts:
         """Refuse the tokens issued until now, and forget any pending reset code."""
         await self.model.filter(id=user_id).update(
             passwordChangedAt=dt.datetime.now(dt.timezone.utc), resetPasswordToken=None)
+        for hook in self.on_password_change:  # e.g. the strategy's credential cache
+            hook()
 
     async def change_password(self, user_id: int, current: str, password: str) -> None:
         row = await self.model.filter(id=user_id).values("password")

@@ -9,6 +9,7 @@ credentials → 401, no grant with credentials → 403, as the issue specifies.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ TOKEN_UID = "plugin::users-permissions.api-token"
 #: public fields of a user bound to ``$user.*`` in conditions
 USER_FIELDS = ("id", "documentId", "username", "email", "blocked", "confirmed", "role_id", "passwordChangedAt")
 _LAST_USED_EVERY = dt.timedelta(minutes=1)
+CACHE_SECONDS = 1.0
 
 
 class Strategy:
@@ -40,28 +42,63 @@ class Strategy:
         self.config = config
         self.secret = app.settings.secrets.jwt_secret
         self.salt = app.settings.secrets.api_token_salt
+        # Verified users and tokens for CACHE_SECONDS: a request then costs no query.
+        # Changes made in this process clear them at once (lifecycle hooks below);
+        # another process's blocking, deletion or revocation applies within that time.
+        self._users: dict[int, tuple[float, dict[str, Any] | None]] = {}
+        self._tokens: dict[str, dict[str, Any] | None] = {}
+        forget = {"afterUpdate": self.forget_credentials, "afterDelete": self.forget_credentials}
+        app.lifecycles.subscribe(forget, [USER_UID, TOKEN_UID])
+        accounts.on_password_change.append(self.forget_credentials)
 
     async def authenticate_token(self, token: str) -> Caller:
         """A bearer credential → its caller; :class:`InvalidToken` says why not."""
         if looks_like_jwt(token):
             payload = read_jwt(token, self.secret)
-            user = await self.load_user(payload["id"])
+            user = await self._cached_user(payload["id"])
             if user is None or user["blocked"]:
                 raise InvalidToken("Invalid credentials")
             changed = user.get("passwordChangedAt")
             if changed is not None and payload["iat"] < changed.timestamp():
                 raise InvalidToken("Token issued before the last password change")
             return Caller("user", user=user)
-        Token = self.app.models[TOKEN_UID]
-        row = await Token.filter(accessKey=hash_api_token(token, self.salt)).first()
+        key = hash_api_token(token, self.salt)
+        row = self._tokens.get(key)
+        if row is None or row["_until"] < time.monotonic():
+            found = await self.app.models[TOKEN_UID].filter(accessKey=key).values(
+                "id", "name", "type", "actions", "expiresAt", "lastUsedAt")
+            row = {**found[0], "_until": time.monotonic() + CACHE_SECONDS} if found else None
+            self._tokens = self._remember(self._tokens, key, row)
         if row is None:
             raise InvalidToken("Missing or invalid credentials")
         now = dt.datetime.now(dt.timezone.utc)
-        if row.expiresAt is not None and row.expiresAt <= now:
+        if row["expiresAt"] is not None and row["expiresAt"] <= now:
             raise InvalidToken("Token expired")
-        if row.lastUsedAt is None or now - row.lastUsedAt > _LAST_USED_EVERY:
-            await Token.filter(id=row.id).update(lastUsedAt=now)
-        return Caller("token", token={"id": row.id, "name": row.name, "type": row.type, "actions": row.actions})
+        if row["lastUsedAt"] is None or now - row["lastUsedAt"] > _LAST_USED_EVERY:
+            row["lastUsedAt"] = now
+            await self.app.models[TOKEN_UID].filter(id=row["id"]).update(lastUsedAt=now)
+        return Caller("token", token={k: row[k] for k in ("id", "name", "type", "actions")})
+
+    async def _cached_user(self, user_id: int) -> dict[str, Any] | None:
+        entry = self._users.get(user_id)
+        if entry is None or entry[0] < time.monotonic():
+            entry = (time.monotonic() + CACHE_SECONDS, await self.load_user(user_id))
+            self._users = self._remember(self._users, user_id, entry)
+        return entry[1]
+
+    @staticmethod
+    def _remember(cache: dict[Any, Any], key: Any, value: Any) -> dict[Any, Any]:
+        if len(cache) > 50_000:
+            cache = {}
+        if value is None:
+            cache.pop(key, None)
+        else:
+            cache[key] = value
+        return cache
+
+    def forget_credentials(self, *_: Any) -> None:
+        """Drop cached users and tokens (a user or token changed in this process)."""
+        self._users, self._tokens = {}, {}
 
     async def load_user(self, user_id: int) -> dict[str, Any] | None:
         User = self.app.models[USER_UID]

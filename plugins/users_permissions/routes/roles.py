@@ -77,6 +77,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
             role = await Role.create(name=name, description=description, type=role_type)
             await up.grants.write(role.id, grants)
         up.engine.invalidate()
+        up.strategy.forget_credentials()
         return respond({"ok": True, "role": await role_json(role, True)})
 
     async def update(request: Request, role_id: int) -> HTTPResponse:
@@ -96,6 +97,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
             if grants is not None:
                 await up.grants.write(role.id, grants)
         up.engine.invalidate()
+        up.strategy.forget_credentials()
         return respond({"ok": True, "role": await role_json(role, True)})
 
     async def delete(request: Request, role_id: int) -> HTTPResponse:
@@ -111,6 +113,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
             await Permission.filter(role_id=role.id).delete()
             await role.delete()
         up.engine.invalidate()
+        up.strategy.forget_credentials()
         return respond({"ok": True})
 
     app.add_route(find, prefix, ["GET"], name="up_roles_find")
