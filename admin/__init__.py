@@ -1,10 +1,12 @@
 """The admin UI for content editors, built from the content-type registry.
 
 It is enabled like a plugin (``[admin] module = "admin"`` in
-``config/plugins.toml``) and uses only the public plugin API: it builds a
-Starlette app holding starlette-admin and mounts it at ``/admin``. The views
-per content type, admin users and settings come with the admin issue; for now
-it serves the empty shell.
+``config/plugins.toml``) and uses only the public plugin API and the core's
+services: one generic view per content type (``admin.views``, built by
+``admin.site``), writes through the document service, lists through the
+reader, admin users with roles (``admin.auth``), settings pages for the
+super-admin (``admin.settings``) and a dashboard (``admin.dashboard``).
+See admin/README.md.
 """
 
 from admin.plugin import AdminPlugin

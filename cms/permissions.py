@@ -68,8 +68,10 @@ class Identity(Protocol):
     async def register(self, username: str, email: str, password: str) -> Caller:
         """Create a registered user (default role) and return it as a caller."""
 
-    async def login(self, identifier: str, password: str) -> Caller:
-        """The caller for valid credentials; an ApplicationError otherwise."""
+    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
+        """The caller for valid credentials; an ApplicationError otherwise.
+
+        ``client`` (e.g. the remote address) keys the provider's rate limit."""
 
 
 class NoIdentity:
@@ -90,7 +92,7 @@ class NoIdentity:
     async def register(self, username: str, email: str, password: str) -> Caller:
         raise UnauthorizedError("No identity provider is installed")
 
-    async def login(self, identifier: str, password: str) -> Caller:
+    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
         raise UnauthorizedError("No identity provider is installed")
 
 

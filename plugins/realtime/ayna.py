@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cms.errors import ApplicationError
-from plugins.realtime.sockets import SocketError, SocketState, room_key
+from plugins.realtime.sockets import SocketError, SocketState, room_key, storable
 
 if TYPE_CHECKING:
     from plugins.realtime.plugin import Realtime
@@ -26,6 +26,8 @@ def _string(data: Any, key: str) -> str:
         raise SocketError("invalid_payload", f"Please enter a {key}.")
     if len(value) > MAX_FIELD:
         raise SocketError("invalid_payload", f"The {key} is too long.")
+    if not storable(value) or any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        raise SocketError("invalid_payload", f"The {key} holds characters that are not allowed.")
     return value.strip()
 
 
@@ -49,7 +51,7 @@ class Ayna:
     async def login(self, state: SocketState, data: Any) -> None:
         username, password = _string(data, "username"), _string(data, "password")
         try:
-            caller = await self.rt.app.identity.login(username, password)
+            caller = await self.rt.app.identity.login(username, password, state.address)
         except ApplicationError as exc:
             raise SocketError("invalid_credentials", exc.message) from exc
         await self.rt.authenticate_socket(state, caller)
@@ -78,10 +80,13 @@ class Ayna:
             raise SocketError("invalid_payload", "Please type a message.")
         if len(text) > self.rt.config.max_message_length:
             raise SocketError("too_large", f"Messages are limited to {self.rt.config.max_message_length} characters.")
+        if not storable(text):
+            raise SocketError("invalid_payload", "This message holds characters that cannot be stored.")
         user = state.user
         room = self._joined_room(state, data.get("userId"))
         if user is None or room is None:
             raise SocketError("unauthorized", "Please log in and join a room again.")
+        await self.rt.chat.access(state, "create")  # the role's grant, as for chat:send and REST
         if not state.bucket.take():
             raise SocketError("rate_limited", "You are sending too fast.")
         await self.rt.writer.write({"text": text, "room": room, "sender": user["id"]})

@@ -8,11 +8,12 @@ permissions engine lets the caller read (the same condition as REST's find).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from cms.query.ast import And, Condition, Node, Or, Pagination, Populate, Query, SortKey
 from plugins.realtime.sockets import (
-    SocketError, SocketState, payload, room_key, room_name, text_field, user_key,
+    MAX_ID, SocketError, SocketState, id_field, payload, room_key, room_name, storable, text_field, user_key,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Chat:
         self.rt = rt
         self.message_ct = rt.app.registry.get(MESSAGE)
         self.user_ct = rt.app.registry.get(USER)
+        #: (sender id, clientId) → the answer of a send waiting for its commit, for retries meanwhile
+        self._in_flight: dict[tuple[int, str], asyncio.Future[dict[str, Any]]] = {}
 
     async def access(self, state: SocketState, action: str) -> Any:
         access = await self.rt.app.identity.access_for(state.caller, f"{MESSAGE}.{action}", self.message_ct)
@@ -47,13 +50,14 @@ class Chat:
         user = chat_user(state)
         body = payload(data)
         room = room_name(body)
+        last_id = id_field(body, "lastMessageId", "a message id")  # checked before joining
         await self.rt.presence.join(user, room, state.sid)
         await self.rt.sio.enter_room(state.sid, room_key(room))
         state.rooms.add(room)
         await self.rt.sio.emit("chat:joined", {"room": room, "user": _who(user)}, to=room_key(room), skip_sid=state.sid)
         missed, reload = None, False
-        if body.get("lastMessageId") is not None:
-            missed, reload = await self.missed(state, room, body["lastMessageId"])
+        if last_id is not None:
+            missed, reload = await self.missed(state, room, last_id)
         return {"room": room, "missed": missed, "reload": reload}
 
     async def leave(self, state: SocketState, data: Any) -> dict[str, Any]:
@@ -89,11 +93,34 @@ class Chat:
             if room not in state.rooms:
                 raise SocketError("not_in_room", f"Join room {room!r} before sending to it")
             message["room"] = room
-        if client_id is not None:
-            message["clientId"] = client_id
+        if client_id is None:
+            return await self.store_and_deliver(user, message, recipient)
+        message["clientId"] = client_id
+        key = (user["id"], client_id)
+        pending = self._in_flight.get(key)
+        if pending is not None:  # a retry while the first attempt waits for its commit: the same answer
+            return await asyncio.shield(pending)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
             existing = await self.by_client_id(user["id"], client_id)
-            if existing is not None:  # a retry: the message is already stored and delivered
-                return existing
+            # a retry of a message already stored (and delivered): answer with it, store nothing
+            result = existing if existing is not None else await self.store_and_deliver(user, message, recipient)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody may be waiting on it
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._in_flight[key]
+
+    async def store_and_deliver(self, user: dict[str, Any], message: dict[str, Any],
+                                recipient: dict[str, Any] | None) -> dict[str, Any]:
         stored = await self.rt.writer.write(message)
         shaped = {**stored, "sender": _who(user), "recipient": _who(recipient) if recipient else None}
         if recipient is not None:
@@ -103,7 +130,8 @@ class Chat:
         return shaped
 
     async def recipient(self, ref: Any) -> dict[str, Any]:
-        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or ref == "":
+        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or ref == "" \
+                or (isinstance(ref, int) and not 0 <= ref <= MAX_ID) or (isinstance(ref, str) and not storable(ref)):
             raise SocketError("invalid_payload", '"to" must be a user id or documentId')
         field = "id" if isinstance(ref, int) else "documentId"
         query = Query(filters=Condition((field,), "$eq", ref), fields=("username", "blocked"))
@@ -126,9 +154,7 @@ class Chat:
         limit = body.get("limit", self.rt.config.history_page)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self.rt.config.history_max:
             raise SocketError("invalid_payload", f'"limit" must be an integer from 1 to {self.rt.config.history_max}')
-        before = body.get("before")
-        if before is not None and (isinstance(before, bool) or not isinstance(before, int)):
-            raise SocketError("invalid_payload", '"before" must be a message id')
+        before = id_field(body, "before", "a message id")
         if body.get("with") is not None:
             other = await self.recipient(body["with"])
             scope: Node = Or((
@@ -146,10 +172,8 @@ class Chat:
         page = list(reversed(documents[:limit]))
         return {"messages": page, "nextCursor": page[0]["id"] if more and page else None}
 
-    async def missed(self, state: SocketState, room: str, last_id: Any) -> tuple[list[dict[str, Any]], bool]:
+    async def missed(self, state: SocketState, room: str, last_id: int) -> tuple[list[dict[str, Any]], bool]:
         """Recovery: what was said in ``room`` after ``last_id``, oldest first, bounded."""
-        if isinstance(last_id, bool) or not isinstance(last_id, int):
-            raise SocketError("invalid_payload", '"lastMessageId" must be a message id')
         access = await self.access(state, "find")
         limit = self.rt.config.recovery_limit
         query = Query(filters=And((Condition(("room",), "$eq", room), Condition(("id",), "$gt", last_id))),

@@ -23,6 +23,7 @@ from cms.permissions import Caller
 from cms.query.ast import And, Condition, Node
 from cms.query.filters import parse_filters
 from cms.query.sql import SQL, quote
+from cms.rest.routes import exposed
 from plugins.realtime.sockets import SocketError, SocketState, payload
 
 if TYPE_CHECKING:
@@ -36,13 +37,16 @@ class ContentEvents:
     def __init__(self, rt: Realtime) -> None:
         self.rt = rt
         allowed = rt.config.content_types
-        self.types = {ct.uid: ct for ct in rt.app.registry if "*" in allowed or ct.uid in allowed
-                      or ct.singular_name in allowed}
+        named = lambda ct: ct.uid in allowed or ct.singular_name in allowed or any(a in allowed for a in ct.aliases)  # noqa: E731
+        # "*" means every type of the content API; types kept off it (admin users,
+        # API tokens, roles) are only subscribable when named explicitly
+        self.types = {ct.uid: ct for ct in rt.app.registry if named(ct) or ("*" in allowed and exposed(ct))}
 
     def resolve(self, name: Any) -> ContentType:
         if isinstance(name, str):
+            uid = self.rt.app.registry.resolve(name)  # a UID or one of its aliases
             for ct in self.types.values():
-                if name in (ct.uid, ct.singular_name, ct.plural_name):
+                if ct.uid == uid or name in (ct.singular_name, ct.plural_name):
                     return ct
         raise SocketError("unknown_type", "No such content type to subscribe to")
 
@@ -55,9 +59,13 @@ class ContentEvents:
         filters = body.get("filters")
         if filters is not None:
             try:
-                parse_filters(ct, filters, registry=self.rt.app.registry, can_read=access.can_read)
+                node = parse_filters(ct, filters, registry=self.rt.app.registry, can_read=access.can_read)
             except ApplicationError as exc:
                 raise SocketError("invalid_filters", exc.message) from exc
+            try:  # run them once now: values the database cannot compare are refused here, not at every event
+                await self._matches(ct, 0, [node], {})
+            except Exception as exc:  # noqa: BLE001 - a database error: the filters hold such values
+                raise SocketError("invalid_filters", "These filters hold values the database cannot compare") from exc
         spec = {"caller": _caller_spec(state.caller), "filters": filters}
         await self.rt.shared.subscribe(ct.uid, state.sid, spec)
         state.subscriptions[ct.uid] = filters

@@ -10,7 +10,6 @@ dropped connection.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import socketio
 
 from cms.documents import DocumentService
-from cms.errors import ApplicationError
+from cms.errors import ApplicationError, NotFoundError
 from cms.lifecycles import LifecycleEvent
 from cms.permissions import PUBLIC, Caller
 from cms.plugins import Plugin
@@ -27,7 +26,7 @@ from plugins.realtime.chat import MESSAGE, Chat
 from plugins.realtime.config import RealtimeConfig, load_config
 from plugins.realtime.content_events import ContentEvents
 from plugins.realtime.presence import Presence
-from plugins.realtime.sockets import SocketError, SocketState, TokenBucket, error, ok, user_key
+from plugins.realtime.sockets import SocketError, SocketState, TokenBucket, error, ok, room_key, user_key
 from plugins.realtime.state import SharedState, make_state
 from plugins.realtime.writer import MessageWriter
 
@@ -77,7 +76,10 @@ class Realtime(Plugin):
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("*", self._dispatch)
         app.lifecycles.subscribe(self.content.hooks())
-        app.lifecycles.subscribe({"afterUpdate": self._user_changed, "beforeDelete": self._user_deleted}, [AUTH_TYPE])
+        # lifecycles are keyed by the type's own UID, not by the alias the plugins know it by
+        users_uid = app.registry.get(AUTH_TYPE).uid
+        app.lifecycles.subscribe({"afterUpdate": self._user_changed, "beforeDelete": self._user_deleting,
+                                  "afterDelete": self._user_deleted}, [users_uid])
         app.identity.add_variable("rooms", self.presence.rooms_of)
         app.add_actions(f"plugin::realtime.{e}" for e in ("chat", "subscribe"))
 
@@ -93,7 +95,20 @@ class Realtime(Plugin):
 
     # -- connections ----------------------------------------------------------------------
 
-    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+    def _forged(self, sid: str) -> bool:
+        """True when a client *event* named "connect" or "disconnect" reached these handlers.
+
+        python-socketio routes client events with those names to the handlers
+        registered for them. A real connect runs while the socket is still
+        pending and a real disconnect after it is marked as leaving, so a
+        socket that is fully connected can only be a client faking one; left
+        unchecked that would drop its user's presence or overwrite its state.
+        """
+        return bool(self.sio.manager.is_connected(sid, "/"))
+
+    async def _connect(self, sid: str, environ: dict[str, Any] | None = None, auth: Any = None) -> Any:
+        if self._forged(sid):
+            return error(SocketError("unknown_event", "Unknown event 'connect'"))
         token = auth.get("token") if isinstance(auth, dict) else None
         caller = PUBLIC
         if token is not None:
@@ -103,7 +118,8 @@ class Realtime(Plugin):
                 caller = await self.app.identity.authenticate_token(token)
             except ApplicationError as exc:
                 raise socketio.exceptions.ConnectionRefusedError(exc.message) from exc
-        state = SocketState(sid, PUBLIC, TokenBucket(self.config.send_rate, self.config.send_burst))
+        state = SocketState(sid, PUBLIC, TokenBucket(self.config.send_rate, self.config.send_burst),
+                            address=str(environ.get("REMOTE_ADDR", "")))
         self.sockets[sid] = state
         if caller.kind == "user":
             await self.authenticate_socket(state, caller)
@@ -113,14 +129,24 @@ class Realtime(Plugin):
 
     async def authenticate_socket(self, state: SocketState, caller: Caller) -> None:
         """Make ``state`` the socket of ``caller``: private room and presence."""
-        if state.user is not None:
-            await self._forget(state, keep=True)
-        state.caller = caller
         assert caller.user is not None
+        if state.user is not None:
+            if state.user["id"] == caller.user["id"]:  # logging in again as the same user
+                state.caller = caller
+                return
+            # another user on this socket: nothing of the previous one's rooms or joins carries over
+            await self._forget(state, keep=True)
+            for room in state.rooms:
+                await self.sio.leave_room(state.sid, room_key(room))
+            state.rooms.clear()
+            state.ayna_joined.clear()
+        state.caller = caller
         await self.sio.enter_room(state.sid, user_key(caller.user["id"]))
         await self.presence.connected(caller.user, state.sid)
 
-    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+    async def _disconnect(self, sid: str, reason: Any = None) -> Any:
+        if self._forged(sid):
+            return error(SocketError("unknown_event", "Unknown event 'disconnect'"))
         state = self.sockets.pop(sid, None)
         if state is not None:
             await self._forget(state)
@@ -138,8 +164,12 @@ class Realtime(Plugin):
 
     # -- events ---------------------------------------------------------------------------
 
-    async def _dispatch(self, event: str, sid: str, *args: Any) -> Any:
+    async def _dispatch(self, *args: Any) -> Any:
         """Every event lands here: route it, and turn any failure into an error ack."""
+        if len(args) >= 2 and isinstance(args[1], str) and self.sio.manager.is_connected(args[1], "/"):
+            event, sid, args = args[0], args[1], args[2:]
+        else:  # a client event named "*" is the catch-all's own name: python-socketio omits the name
+            event, sid, args = "*", args[0], args[1:]
         handler = self.events.get(event)
         string_ack = event in self._string_acks
         data = args[0] if args else None
@@ -161,15 +191,32 @@ class Realtime(Plugin):
     # -- users changed elsewhere ------------------------------------------------------------
 
     async def _user_changed(self, event: LifecycleEvent) -> None:
-        document = event.result if isinstance(event.result, dict) else {}
-        if document.get("blocked"):
-            await self._disconnect_user(int(document["id"]))
+        # read the row: the written document may carry only the fields its writer asked for
+        # (PUT /api/users/:id answers with fields=(), so "blocked" is not in it)
+        model = self.app.models[AUTH_TYPE]
+        rows = await model.filter(documentId=event.params["where"]["documentId"]).values("id", "blocked")
+        if rows and rows[0]["blocked"]:
+            await self._disconnect_user(int(rows[0]["id"]))
+
+    async def _user_deleting(self, event: LifecycleEvent) -> None:
+        """Before a user is deleted: who it is and its presence entries (their link is cleared with it)."""
+        rows = await self.app.models[AUTH_TYPE].filter(documentId=event.params["where"]["documentId"]).values("id")
+        if rows:
+            event.state["realtime_user"] = int(rows[0]["id"])
+            memberships = await self.presence.memberships(int(rows[0]["id"]))
+            event.state["realtime_memberships"] = [m["documentId"] for m in memberships]
 
     async def _user_deleted(self, event: LifecycleEvent) -> None:
-        model = self.app.models[AUTH_TYPE]
-        row = await model.filter(documentId=event.params["where"]["documentId"]).first()
-        if row is not None:
-            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._disconnect_user(row.id)))
+        """Once the deletion is committed: drop the user's sockets and presence entries."""
+        user_id = event.state.get("realtime_user")
+        if user_id is None:
+            return
+        await self._disconnect_user(user_id)
+        for document_id in event.state.get("realtime_memberships", ()):
+            try:
+                await self.presence.chat_users.delete(document_id)
+            except NotFoundError:  # removed meanwhile
+                pass
 
     async def _disconnect_user(self, user_id: int) -> None:
         """A blocked or deleted user loses every socket, on every process."""

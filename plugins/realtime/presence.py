@@ -8,10 +8,14 @@ go offline.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from cms.documents import DocumentService
+from cms.errors import NotFoundError
 from cms.query.ast import And, Condition, Query
 from plugins.realtime.sockets import room_key
 
@@ -27,6 +31,23 @@ class Presence:
         self.rt = rt
         self.chat_users = DocumentService(rt.app, CHAT_USER)
         self.ct = rt.app.registry.get(CHAT_USER)
+        #: user id → (lock, holders): a user's entries are read then written, one change at a time
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def _user_lock(self, user_id: int) -> AsyncIterator[None]:
+        """Serialise this process's changes to one user's entries (concurrent joins made duplicates)."""
+        lock, holders = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[user_id]
+            if holders == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, holders - 1)
 
     async def memberships(self, user_id: int) -> list[dict[str, Any]]:
         query = Query(filters=Condition(("user", "id"), "$eq", user_id), fields=("room", "status", "username"))
@@ -40,32 +61,44 @@ class Presence:
     async def join(self, user: dict[str, Any], room: str, sid: str) -> dict[str, Any]:
         """The user's entry for ``room``, created or refreshed (re-joining is fine)."""
         query = Query(filters=And((Condition(("user", "id"), "$eq", user["id"]), Condition(("room",), "$eq", room))))
-        documents, _ = await self.rt.app.reader.find_many(self.ct, query)
-        data = {"username": user["username"], "socketId": sid}
-        if documents:
-            current = documents[0]
-            if current["status"] == "offline":
-                data["status"] = "online"
-            return await self.chat_users.update(current["documentId"], data)
-        return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
+        async with self._user_lock(user["id"]):
+            documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+            data = {"username": user["username"], "socketId": sid}
+            if documents:
+                current = documents[0]
+                if current["status"] == "offline":
+                    data["status"] = "online"
+                try:
+                    return await self.chat_users.update(current["documentId"], data)
+                except NotFoundError:  # removed meanwhile (by another process): create it again
+                    pass
+            return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
 
     async def leave(self, user: dict[str, Any], room: str) -> bool:
         query = Query(filters=And((Condition(("user", "id"), "$eq", user["id"]), Condition(("room",), "$eq", room))))
-        documents, _ = await self.rt.app.reader.find_many(self.ct, query)
-        for document in documents:
-            await self.chat_users.delete(document["documentId"])
+        async with self._user_lock(user["id"]):
+            documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+            for document in documents:
+                try:
+                    await self.chat_users.delete(document["documentId"])
+                except NotFoundError:  # already gone
+                    pass
         return bool(documents)
 
     async def set_status(self, user: dict[str, Any], status: str) -> str | None:
         """Write ``status`` on every room entry of the user and tell those rooms."""
         now = dt.datetime.now(dt.timezone.utc)
         last_seen = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-        memberships = await self.memberships(user["id"])
-        for membership in memberships:
-            data: dict[str, Any] = {"status": status}
-            if status == "offline":
-                data["lastSeenAt"] = last_seen
-            await self.chat_users.update(membership["documentId"], data)
+        async with self._user_lock(user["id"]):
+            memberships = await self.memberships(user["id"])
+            for membership in memberships:
+                data: dict[str, Any] = {"status": status}
+                if status == "offline":
+                    data["lastSeenAt"] = last_seen
+                try:
+                    await self.chat_users.update(membership["documentId"], data)
+                except NotFoundError:  # the user left that room meanwhile
+                    pass
         rooms = sorted({m["room"] for m in memberships})
         event = {"user": {"id": user["id"], "username": user["username"]}, "status": status,
                  "lastSeenAt": last_seen if status == "offline" else None}

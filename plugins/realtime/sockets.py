@@ -62,6 +62,8 @@ class SocketState:
     sid: str
     caller: Caller
     bucket: TokenBucket
+    #: the client's address, keying login rate limits
+    address: str = ""
     rooms: set[str] = field(default_factory=set)
     #: content-type UID → parsed extra filter (or None)
     subscriptions: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +73,31 @@ class SocketState:
     @property
     def user(self) -> dict[str, Any] | None:
         return self.caller.user if self.caller.kind == "user" else None
+
+
+#: the largest id a client may name (ids are 32-bit integers in the database)
+MAX_ID = 2**31 - 1
+
+
+def storable(value: str) -> bool:
+    """Whether every database can store ``value``: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def id_field(data: dict[str, Any], key: str, what: str) -> int | None:
+    """An optional id (message or user) sent by a client: an integer the database can compare."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise SocketError("invalid_payload", f'"{key}" must be {what}')
+    return value
 
 
 def payload(data: Any) -> dict[str, Any]:
@@ -89,12 +116,14 @@ def text_field(data: dict[str, Any], key: str, max_length: int, *, required: boo
         raise SocketError("invalid_payload", f'"{key}" must not be empty')
     if len(value) > max_length:
         raise SocketError("too_large", f'"{key}" is longer than {max_length} characters')
+    if not storable(value):
+        raise SocketError("invalid_payload", f'"{key}" holds characters that cannot be stored')
     return value
 
 
 def room_name(data: dict[str, Any], key: str = "room") -> str:
     value = data.get(key)
-    if not isinstance(value, str) or not _ROOM.match(value) or not value.strip():
+    if not isinstance(value, str) or not _ROOM.match(value) or not value.strip() or not storable(value):
         raise SocketError("invalid_room", "A room name is 1 to 64 printable characters")
     return value.strip()
 

@@ -105,12 +105,13 @@ class PermissionEngine:
         """API tokens: read-only (find/findOne), full-access (all) or custom (listed actions)."""
         kind = token["type"]
         listed = set(token.get("actions") or [])
+        known = self.app.actions  # only actions the project declares: never admin or internal types
         if kind == "full-access":
-            allowed = lambda a: True  # noqa: E731
+            allowed = known.__contains__
         elif kind == "read-only":
-            allowed = lambda a: a.rsplit(".", 1)[-1] in READ_ACTIONS  # noqa: E731
+            allowed = lambda a: a in known and a.rsplit(".", 1)[-1] in READ_ACTIONS  # noqa: E731
         else:
-            allowed = listed.__contains__
+            allowed = lambda a: a in listed and a in known  # noqa: E731
         if not allowed(action):
             return None
         return Access(can_read=lambda uid: any(allowed(f"{name}.find") for name in self._names(uid)),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
+
+from cms.lifecycles import LifecycleEvent
 
 from cms.plugins import Plugin
 from plugins.users_permissions.accounts import Accounts
@@ -40,8 +43,11 @@ class UsersPermissions(Plugin):
         self.strategy = Strategy(app, self.engine, self.accounts, self.config)
         self.grants = Grants(app)
         self.limiter = RateLimiter(self.config.rate_limit_max, self.config.rate_limit_seconds)
+        self.strategy.limiter = self.limiter
         self.mailer = make_sender(self.config.mailer, app.settings.root, app.settings.develop)
         app.set_authorizer(self.strategy.authorize, self.strategy)
+        # a password set anywhere (admin, REST, CLI) ends the sessions opened before it
+        app.lifecycles.subscribe({"beforeUpdate": _stamp_password_change}, ["plugin::users-permissions.user"])
         bind_auth_routes(self)
         bind_user_routes(self)
         bind_role_routes(self)
@@ -55,3 +61,10 @@ class UsersPermissions(Plugin):
         await self.grants.seed(app.settings.root / self.config.permissions_file)
         self.engine.invalidate()
         await self.engine.refresh()
+
+
+def _stamp_password_change(event: LifecycleEvent) -> None:
+    data = event.params["data"]
+    if data.get("password") is not None:
+        now = dt.datetime.now(dt.timezone.utc)
+        data["passwordChangedAt"] = now

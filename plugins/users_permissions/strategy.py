@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from plugins.users_permissions.accounts import Accounts
     from plugins.users_permissions.config import UsersPermissionsConfig
     from plugins.users_permissions.engine import PermissionEngine
+    from plugins.users_permissions.ratelimit import RateLimiter
 
 USER_UID = "plugin::users-permissions.user"
 TOKEN_UID = "plugin::users-permissions.api-token"
@@ -40,6 +41,7 @@ class Strategy:
         self.engine = engine
         self.accounts = accounts
         self.config = config
+        self.limiter: RateLimiter | None = None
         self.secret = app.settings.secrets.jwt_secret
         self.salt = app.settings.secrets.api_token_salt
         # Verified users and tokens for CACHE_SECONDS: a request then costs no query.
@@ -122,7 +124,10 @@ class Strategy:
         user_id = await self.accounts.register(username, email, password, self.engine.role_id(self.config.default_role))
         return await self._user_caller(user_id)
 
-    async def login(self, identifier: str, password: str) -> Caller:
+    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
+        """Log in for other plugins (the realtime ``login`` event), rate limited like the route."""
+        if self.limiter is not None and self.config.rate_limit_enabled:
+            self.limiter.hit(f"identity-login:{identifier.lower()}:{client}")
         row = await self.accounts.check_login(identifier, password)
         return await self._user_caller(row["id"])
 

@@ -5,7 +5,22 @@ RUN_IN_TRANSACTION = True
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
-        CREATE TABLE IF NOT EXISTS "up_api_tokens" (
+        CREATE TABLE IF NOT EXISTS "admin_users" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "document_id" VARCHAR(24) NOT NULL UNIQUE,
+    "username" VARCHAR(255) UNIQUE,
+    "email" VARCHAR(255),
+    "password" VARCHAR(255),
+    "role" VARCHAR(255),
+    "blocked" BOOL,
+    "last_login_at" TIMESTAMPTZ,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "published_at" TIMESTAMPTZ,
+    "created_by_id" INT,
+    "updated_by_id" INT
+);
+CREATE TABLE IF NOT EXISTS "up_api_tokens" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "document_id" VARCHAR(24) NOT NULL UNIQUE,
     "name" VARCHAR(255) UNIQUE,
@@ -118,44 +133,47 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztnV1v2zYUhv8KoasUSIs1S7uhHQY4XbpmTeIidddhxSDQEm0ToUmNpOIYXf77SEqyZE"
-    "t2JCd2/HGuEpPnUNR7SIp8KNPfvaEICVMvWhHtiGvCvTfou8fxkJh/SnmHyMNRlOfYBI27"
-    "zBnHkY8j6mtr6XJwV2mJA20ye5gpYpJCogJJI02FvRCPGbOJIjCGlPdtKS3EBO8/Z/SGhC"
-    "iQJCRcU8xQT0iU+CqEeYgUkTdEqrdIcDY2KejDResdEj1ENaIKKS2Mr61FzOm/MTHV6hM9"
-    "INJc49s/JpnykNwSlX2Mrv0eJSycun3qCnDpvh5HLu2M6/fO0Fa86weCxUOeG0djPRB8Yk"
-    "25tql9wonEmtjitYytEvbeU+UycZKa5iZJFQs+IenhmOmCcl0/T/N8/7Ld8T+fdnzfq6N1"
-    "mhQIbuNkqqrc3fdtFZ4fvTz+6fjnH18f/2xMXDUnKT/dJZfOhUkcnTyXHe/O5WONEwuncS"
-    "6qqUE8NEE9qxD33QDLanUzL79SZlP/WZkzUR+ms/dLL+aBlRAFQ/Ui7Q/dmLKQyBecjPxC"
-    "xX71VhWSIb71GeF9PbBxOF6g/5+tq3cfWlcHR8fP7AWF6X9J77xMc45clg1RHhL3t0EwMv"
-    "ulopBqvCGNfVrZV6/qSPvq1Xxtbd60uMWaNWnw026PInVmkmudj8u7IbbTp4HKmT3IW0te"
-    "HAREqY9k3ETjxMm/TrxgzKils62UKqv8x+f25TyVJy4zEoc00Og/xKgqzUU2v1Ev0NZqYU"
-    "seKvUvK0p6cNH6a1btd+ftE6eNULovXSmugJMZ5RlW+osiYUuXxf/NqKbpkFQHwHr6sXH1"
-    "sa6KQur8Ivtnp2LRObs4/dxpXXyaCshvrc6pzTlyqeOZ1IPXM0GaFIK+nnU+IPsR/d2+PJ"
-    "2N28Su87dn64RjLXwuRj4Oi5pkyVnSVJzJbURNcc3DnDpCkLcgyGb5aHVvHuTU8fGCXFp6"
-    "PPVcwdxg2DYr57QBbknU076yMOhxFC4X9NQRgr5hQa/o6mnt86BHcdfMbwbLhH3iCkP6xs"
-    "V57pB+Mq7CR3PZXDaed8fV/KgC021+WB8H1JUGzobSZqMmSDsjraXKvesCArUJXRxcj7AM"
-    "/VKOOBLzbMtZw6PhbArmuO+EsndkK5eySrMutwsa6VVw/Une4SKuHxgru7CRy0P9rwNhoT"
-    "zlSA8IsgUi08HfICnE8BApjXWcUP3RgDibMRoRSZBdUyFFkp2H+0H+N88WaG2TIj2T/82L"
-    "0zt0ef8A7AfYv9ew33aHpsC/6AOotBbCy0aiuhJn9iBvLXnTAb6BwLnH2iT2BGeUkzWNFC"
-    "uRWQTXpOHonfg8ZOzev+ZsJzqfzTxnSexsp0iwfN2e5SsQyV2BU0Ak9zDoQCRhSAciWdGd"
-    "gUhujbRmRe83Ql4FjxUJum3gq0R4p+Uta/teSEL7/CMZO4nPTI0wD6qoSsqerkifKk0kCT"
-    "NMu1Ui32VtKEvNry/xaMJgi03LaGDunGingrk+uvxyfu7dPQ07vyBKYddQSug8yzpcRM6H"
-    "idFDXoZ3rDwt59ACdOygORIShVSSQCMtkOAEZS2uCSXPVyMOlCtijFwhAaMJtHXp5jI0sg"
-    "kzPoDSAaXvNUrX5LZict8xqXPeNk7tdwGKLZrCn/7VmZq9l17MnMzgz9uXv2fms29rAk9f"
-    "I4CcjPgNJE58APQ20hkA4G6xIACAexh0AIAAAAEAVnRnAIDbIu1kUd+MAs66AQosKZtglG"
-    "ayTvmApvfh1ZxUAWCtA1inmtccxFo5OIDEdSWeHRg3CmR/InJIlUpuvcSyC7mH9xzwEk1M"
-    "l4fabU5Q8m1l1JeYm3aQMWwpmClCOGfM2BhxLKUYGYPuGGFkYhBS55e+SH5l5m6oR5lpXY"
-    "hh3o9TIl+PgbOE3ruaAMwGmL3nMDvtCA3CkXsA/KsH/7IBrKzy/IMdppzgaIflj3YA9Lpj"
-    "FA7Q6x4GHdAroFdAr6uasQN6XQd6NUvPhtQ19wA4eB8czFb2D+VWaTFbJW1tWpU3qI0CVT"
-    "OwsAJWlXHifGAlJ7YPPL/gExERI2g0EEiZRkRCFEdvHYIyj6cBsi3HHj1sE9yFipwMRSzu"
-    "05onGACFAgq11xRqI04n2PXjRckQU9ZE4YkDyFtD3kiKG1q5Pzlf4aLP+s4nYCLAbE1DxU"
-    "qUxkqNhGw0fBd9gFvXO8uEKKI/pbpNfgmi9pvY1tvPZE9+HwLEb7Jp0KNyiG3VGmtfdAbl"
-    "lxxdjLy8vxRMzNp8kJQATHEbmGLSZUjFQ+VEmGUz5gu7Gql6sHSN44qiOklZb1hP2u3zqY"
-    "ienM1+iefLxcnp1cFLF0pjRBPCUMZhXWYPDGoqd8ELxK4vNmyC7th+GGyC7mHQYRMUJiyw"
-    "CVrRnWETdFukhU1Q2ARd7eC+vZugwola3vrMXllf9Ia+vamHHDijiLZbmcUNzD69saeyC5"
-    "TvpybbnOhASJseYMbsxxE1bSjWhZ9tVW+Qm0wEz2D/E/Y/Yf/z3v3PJ/0p1qeeYsCPse6U"
-    "2E6fBipn9rDJDAfJ7B/TAZC3h0EHkAcgD0DeqlY+APLWBZ7mg5LCODZ9dsDMXm/q/P7jFW"
-    "F4zkS78ryC7VJ/HpsqvQT7QI1WcOrGZui0SvDWIpIGA68CvaU5h4vgG85tlkBvaRIgss1C"
-    "ZDemJzaEBQWXx2FjT/3AWP1i1naqBgqn5juo7ssffqihrrGaq67LK71BqivPclp46ETm8q"
-    "AjJzZN7XWcOdFgcvT4D7O7/wGWTACq"
+    "eJztne9v2zYax/8Vwq8ywCvWXLoN3eEAp0uvuSZxkbq3YcUg0BItE6FIjaTiGrv870dSki"
+    "VbsiM5seMfz7uYfB6J/j4kTX7IkH93IhEQpl71gojyL4rIzlv0d4fjiJg/qpld1MFxXGTZ"
+    "BI2HzFlja+Ylxs6l46HSEvvaZI0wU8QkBUT5ksaaCm5SecKYTRS+MaQ8tM/4RETMCJqMBW"
+    "IiRJQjLZAeE+Qe/hYpEmOJNUEjKSIkSUiVJpIEyL22iyZUj5HgBImRcZOEICkYceVJOP0r"
+    "IZ4WITEPtF/0658mmfKAfDMW2cf4zhtRwoI5HWhgH+DSPT2NXdol1++dof0KQ88XLIl4YR"
+    "xP9VjwmTXl2qaGhBNbfPt4LROriVUhUzCXKS1pYZIWseQTkBFOmC5pOPSKtI7n3fQH3ueL"
+    "ged1mqieJfmC24iZoir37UNbhO9PX5/9dPbzP348+9mYuGLOUn56SF9dCJM6OnluBp0Hl4"
+    "81Ti2cxoWopgRJRLi+rBH33RjLenVzL69WZlP+RZlzUZ+mc+efo4T7VkLkR+pV1jCGCWUB"
+    "ka84mXilgv2rs6mQRPibxwgP9djG4WyF/v/t3b770Ls9OT37zr5QmJaYttKbLOfUZdkQFS"
+    "Gxjcj93SIgZZ+1opFpvSOVfl7hN2+aSPzmzXKNbd68yCTClLVReObwLPLmJoW+Re98GALH"
+    "WKmJkK26lbIPyNxIZvvD2kbi3H5r8nZwYt4kt9QZb0LiIRP+HampyOfCiIl5vdAlrwWth8"
+    "ZtQ2LPUjag9Aphz/v9K/vkSKm/mEu4HCwI/OX6/OL25LXT3RhRTcrjk0JshpW+EiHlPV0V"
+    "/FejlqYRqVfcunrM+npY1+geZN6v8j/2r0NZEYPB5fXF50Hv+tNcIH7tDS5szqlLnS6knv"
+    "y40A5mD0G/XQ4+IPsR/dG/uXBqCqVD6d5Y2A3+6NgymTYuPC4mHg7KmuTJedJcpH1JrO7t"
+    "45w5Pl+QKyPRl/7ZMF8w6HM2zSrgnkQ9aysrg57EwXpBzxwh6DsW9JqmnpW+NBRMhoyq8T"
+    "phn7lCl75zcV7apZ9P62jCUlST9+fDaT1OqKE2ux/W5+E2lY6zpbR5rwnSLkhrIePorkTE"
+    "bMIQ+3cTLAOvkiNOxTLbalZ0Gi2mYI5DJ5T9RrZwOdON6UDcEd6p4715XncV7k1iD8fU09"
+    "ZyfeDbQ0zw8HtG70mATHsMCNcUMzQSEqW+CmEeIEXkPZHqFyTMD5VJQR+ue+8s5aUaUYWU"
+    "FjKd8gDmBcwLmHcl5m2LeAHvtmA25ZK1qfDzbsAgG4nt9Gmhcm4P8jaSF/s+UeojmbbROH"
+    "Xy7lIv6DMa6WwLpaoq/+dz/2aZyjOXxZkp9TX6HzKT1z0cYa/Q1moxNx3NJT257v2+qPa7"
+    "q/754jzTPuC8Bvp+UevwAcd8EwV8YC/4APkWU/O49mHOHCHIexBk4PoHhniB6x9h0IHrQ5"
+    "cOXL+mOQPX32Vpd4Trm3m5XraPe5bXXcX1fWP1xF3cv42FhfJ29/aYIPtAZBr4WySFiLpI"
+    "aayTlOpPxsTZTNGESILsnAopkq48PA7yv3bsA61t+siOyf/qNqTaNJf3J8B+gP1HDft3Yk"
+    "/3S/fv29gNm/ZEzXfDpvYgbyN5sw6+hcCFx/Y2HAvOKCdb6ik2IrPdOdyy9059ntJ3H191"
+    "tgOdz2acsyZ2tkMkmL7uz/QViOShwCkgkkcYdCCS0KUDkaxpzkAk90ZaM6P3WiGvkseGBN"
+    "038FUhvPPyVrV9LyShIf9Ipk7iS1MizP06qpKxp9vZeRY5pt0rkR/yOpSnFu+XeDJjsOWq"
+    "ZTQw35yk/5Np3o9uvlxddR5ehp1fE6WwqygVdJ5ndVeR8yg1espmeMfKs+d0LUDHDpojIV"
+    "FAJfG1PQ/Fnm+S17g2lLyYjThQrogxcg/xGU2hrUs3r6GxTVjwAZQOKP2oUbom32oG9wOT"
+    "umS3cWZ/CFBs1RD+4vfB3Oi9sjFzNoK/6t/8Ozdf3K0JPH2LAHLW47eQOPUB0NtKZwCAh8"
+    "WCAAAeYdABAAIABABY05wBAO6LtLNJfTsKuOgGKLCibIpR2sk65wOaPoZXC1IFgLUJYJ2r"
+    "XksQa23nABI3lXixY9wpkP2JyIgqlX71Cssu5XYfOeAlnpmuD7X7nKD0v5VRKDE39SBn2P"
+    "ZE0C4SzhkzNkUcSykmxmA4RRiZGATU+WUbyW/N2A2NKDO1CzHMwyQj8s0YeHr6aFoSgNkA"
+    "s48cZmcNoUU4Cg+Af83gX96BVVVefrDDnBMc7bD+0Q6AXg+MwgF6PcKgA3oF9ArodVMjdk"
+    "Cv20CvZurZkroWHgAHH4OD9feQtOdW2WP2StrGtKqoUDsFqhZgYQ2squLE5cCquA7u+W6h"
+    "U6YS2evl4l/Sa+gSPUa25qQXzKX7MFWZk6GYJSFteIIBUCigUEdNoXbidIJDP170hW+cO3"
+    "R5Yynuae365Ir75ko+2zufgAkfsy11FXCz397KbGbsRH/KdJvdBNF4J7b19nLZ0/shQPw2"
+    "iwYjKiNsi9Za+7IzKL9m72Lk5eFaMDGv8376BGCK+8AU0yZD2t6yOecH92w2v2cTLjXdot"
+    "iwCHpg62GwCHqEQYdFUBiwwCJoTXOGRdB9kRYWQWERdLOd+/4uggonanXpM9+yvmqHvv1S"
+    "TzlwRhFtlzLLC5ghvbensgtUrKemy5zoREib7mPG7McJNXUo0aVrW9Vb5AYT/new/gnrn7"
+    "D++ej654texfrSQwy4jPWgxHb6tFA5t4dFZjhI5viYDoC8Iww6gDwAeQDyNjXzAZC3LfC0"
+    "HJSU+rH5swMW1noz5/cfbwnDSwbatecV7Jf6y9hUZRPsEzXawKkbu6HTJsFbj0jqjzs16C"
+    "3L6a6Cb7iwWQO9ZUmAyHYLkd2bltgSFpRcnoeNvfQPxuYns7ZRtVA4Mz9AdV//8EMDdY3V"
+    "UnVdXmUHqa49y2nloRO5y5OOnNg1tbdx5kSLwdHz/5g9/B8qIQB8"
 )

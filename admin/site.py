@@ -1,0 +1,160 @@
+"""The admin site: one :class:`~admin.views.ContentTypeView` per registry entry, plus dashboard and settings.
+
+Like Django's admin ``_registry``, :class:`Site` walks the content-type
+registry once at start-up and builds a view for each type; nothing is written
+per content type. Types that belong to the settings pages (permissions, API
+tokens) get no content view; the admin users' view is the super-admin's only,
+and roles may be read by every admin (to pick a user's role) but changed only
+by the super-admin.
+
+The whole admin is a Starlette app (starlette-admin inside, the session
+middleware around it) that the plugin mounts at ``/admin``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette_admin import DropDown
+from starlette_admin.base import BaseAdmin
+from starlette_admin.export import ExportConfig
+from starlette_admin.helpers import static_url
+from starlette_admin.i18n import TimezoneConfig
+
+from admin.auth import ADMIN_UID, AdminAuth
+from admin.config import AdminConfig
+from admin.dashboard import Dashboard
+from admin.settings import ApiTokensPage, PermissionsPage, SchemasPage, users_permissions
+from admin.setup import SetupPage
+from admin.urls import detail_url, edit_url
+from admin.views import ContentTypeView, Entry
+
+if TYPE_CHECKING:
+    from cms.app import CMS
+
+HERE = Path(__file__).resolve().parent
+BASE_URL = "/admin"
+ROUTE_NAME = "admin"
+#: managed on the settings pages, not as content
+SETTINGS_TYPES = frozenset({"plugin::users-permissions.permission", "plugin::users-permissions.api-token"})
+#: every admin may read them, only the super-admin may change them
+SUPER_ADMIN_WRITES = frozenset({"plugin::users-permissions.role"})
+#: only the super-admin sees them
+SUPER_ADMIN_ONLY = frozenset({ADMIN_UID})
+PLUGIN_MENUS = {"users_permissions": "Users & permissions", "users-permissions": "Users & permissions"}
+
+
+class Site:
+    """The admin of one project.
+
+    >>> site = Site(app, load_config(app.plugin_config("admin")))
+    >>> app.mount("/admin", site.asgi())
+    """
+
+    def __init__(self, app: CMS, config: AdminConfig) -> None:
+        self.app = app
+        self.config = config
+        self.keys = self._keys()
+        self.auth = AdminAuth(app, config)
+        self.admin = BaseAdmin(
+            title=config.title,
+            base_url=BASE_URL,
+            route_name=ROUTE_NAME,
+            logo_url=lambda request: static_url(request, "logo.svg", v=1),
+            login_logo_url=lambda request: static_url(request, "logo-login.svg", v=1),
+            favicon_url=lambda request: static_url(request, "mark.svg", v=1),
+            templates_dir=str(HERE / "templates"),
+            static_dir=str(HERE / "static"),
+            index_view=Dashboard(self),
+            auth_provider=self.auth,
+            secret_key=app.settings.secrets.admin_session_secret,
+            middlewares=[Middleware(
+                SessionMiddleware, secret_key=app.settings.secrets.admin_session_secret,
+                session_cookie="cms_admin_session", max_age=config.remember_days * 86400,
+                path=BASE_URL, same_site="lax", https_only=config.secure_cookies)],
+            timezone_config=TimezoneConfig(database_timezone="UTC"),
+            export_config=ExportConfig(max_rows=100_000),
+        )
+        self.admin.templates.env.globals.update(develop=app.settings.develop, detail_url=detail_url, edit_url=edit_url)
+        self._views: dict[str, ContentTypeView] = {}
+        menus: dict[str, list[ContentTypeView]] = {}
+        for ct in app.registry:
+            key = self.keys.get(ct.uid)
+            if key is None:
+                continue
+            view = ContentTypeView(self, ct, key, super_admin_writes=ct.uid in SUPER_ADMIN_WRITES,
+                                   super_admin_only=ct.uid in SUPER_ADMIN_ONLY)
+            self._views[key] = view
+            if ct.uid in SUPER_ADMIN_ONLY:
+                continue  # listed under settings
+            plugin = ct.plugin or next((a.split("::", 1)[1].split(".")[0] for a in ct.aliases
+                                        if a.startswith("plugin::")), None)
+            if plugin:  # a plugin's types (or types standing in for them) are grouped under its name
+                menus.setdefault(PLUGIN_MENUS.get(plugin, label(plugin)), []).append(view)
+            else:
+                self.admin.add_view(view)
+        for title, views in menus.items():
+            self.admin.add_view(DropDown(title, views=list(views), icon="fa-solid fa-users"))
+        settings: list[Any] = []
+        if users_permissions(app) is not None:
+            settings += [PermissionsPage(self), ApiTokensPage(self)]
+        settings.append(SchemasPage(self))
+        settings += [self._views[k] for k in (self.keys.get(uid) for uid in SUPER_ADMIN_ONLY) if k]
+        self.admin.add_view(DropDown("Settings", views=settings, icon="fa-solid fa-gear"))
+        self.admin.add_view(SetupPage(self))
+
+    def _keys(self) -> dict[str, str]:
+        """A URL key per content type with a view: its singular name (prefixed by its plugin on a clash)."""
+        keys: dict[str, str] = {}
+        taken: set[str] = set()
+        for ct in self.app.registry:
+            if ct.uid in SETTINGS_TYPES:
+                continue
+            key = ct.singular_name
+            if key in taken:
+                key = f"{ct.plugin or 'api'}-{key}"
+            taken.add(key)
+            keys[ct.uid] = key
+        return keys
+
+    def key_for(self, uid: str) -> str | None:
+        """The view key of a content type (or alias); None when it has no content view."""
+        if uid not in self.app.registry:
+            return None
+        return self.keys.get(self.app.registry.get(uid).uid)
+
+    def view(self, key: str) -> ContentTypeView:
+        return self._views[key]
+
+    def content_views(self) -> list[ContentTypeView]:
+        return list(self._views.values())
+
+    async def add_authors(self, model: Any, entries: list[Entry]) -> None:
+        """Who created and last updated each entry (admin usernames), for ownership and the detail page."""
+        ids = [e.id for e in entries]
+        rows = await model.filter(id__in=ids).values("id", "createdById", "updatedById")
+        by_id = {r["id"]: r for r in rows}
+        admin_ids = {v for r in rows for v in (r["createdById"], r["updatedById"]) if v is not None}
+        names: dict[int, str] = {}
+        if admin_ids:
+            names = dict(await self.app.models[ADMIN_UID].filter(id__in=admin_ids).values_list("id", "username"))
+        for entry in entries:
+            row = by_id.get(entry.id, {})
+            entry.createdById = row.get("createdById")
+            entry.updatedById = row.get("updatedById")
+            entry.createdBy = names.get(entry.createdById) if entry.createdById else None
+            entry.updatedBy = names.get(entry.updatedById) if entry.updatedById else None
+
+    def asgi(self) -> Starlette:
+        """The Starlette app serving ``/admin`` (paths keep their ``/admin`` prefix)."""
+        outer = Starlette()
+        self.admin.mount_to(outer)
+        return outer
+
+
+def label(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").capitalize()

@@ -1,0 +1,391 @@
+"""One generic view for every content type: lists, details and forms over the document service.
+
+:class:`ContentTypeView` is a starlette-admin ``BaseModelView`` whose reads go
+through the core's reader (the SQL compiler that serves REST, with the same
+filter parser, search and sorting) and whose writes go through
+:class:`cms.documents.DocumentService`, so an entry saved in the admin is
+validated, hashed, hooked and broadcast exactly as one saved through REST,
+and records the admin user who created and last updated it.
+
+Entries reach starlette-admin as :class:`Entry` objects: the document's values
+as attributes (converted to Python values where the reader keeps JSON shapes),
+related entries as nested entries, and a label for links and pickers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.status import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
+from starlette_admin import (
+    BaseField,
+    BaseModelView,
+    DateTimeField,
+    HasMany,
+    HasOne,
+    IntegerField,
+    RelationField,
+    StringField,
+    link_row_action,
+)
+from starlette_admin.exceptions import ActionFailed, FormValidationError
+from starlette_admin.filters import FilterGroup, FilterRegistry
+from starlette_admin.types import RequestAction
+
+from admin.auth import ADMIN_UID, Account, account_of
+from admin.fields import (
+    InvalidJSON,
+    converters,
+    display_field,
+    form_errors,
+    label_of,
+    relation_field,
+    scalar_field,
+    to_input,
+)
+from admin.filters import Filters, to_where
+from admin.urls import detail_url, edit_url
+from cms.content import ContentType
+from cms.documents import DocumentService
+from cms.errors import ApplicationError, ValidationError
+from cms.query.ast import Condition, Node, Pagination, Populate, Query, SortKey
+from cms.query.filters import parse_filters
+
+if TYPE_CHECKING:
+    from admin.site import Site
+
+_FILTERS = Filters()
+#: system fields shown beside the attributes (never written through the forms)
+_SYSTEM_SORTABLE = ("id", "createdAt", "updatedAt")
+
+
+class Entry:
+    """A document as starlette-admin reads it: values as attributes, a label for links and pickers."""
+
+    def __init__(self, values: dict[str, Any], label: str) -> None:
+        self.__dict__.update(values)
+        self._label = label
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None  # a value not loaded for this page (e.g. a relation's other fields)
+
+    def __admin_repr__(self, request: Request) -> str:
+        return self._label
+
+
+class ContentTypeView(BaseModelView):
+    """The admin pages of one content type, configured from its schema alone.
+
+    Per-type tweaks live in the schema's ``options`` (``displayField``,
+    ``icon``), never in subclasses.
+    """
+
+    pk_attr = "id"
+    page_size = 25
+    page_size_options = (10, 25, 50, 100)
+    importers: Sequence[Any] = []
+    search_auto_submit = False
+
+    def __init__(self, site: Site, ct: ContentType, key: str, *, super_admin_writes: bool = False,
+                 super_admin_only: bool = False) -> None:
+        self.site = site
+        self.app = site.app
+        self.ct = ct
+        self.key = key
+        self.display_name = ct.display_name
+        self.menu_label = label_of(ct.plural_name.replace("-", " "))
+        self.icon = str(ct.options.get("icon") or "fa-solid fa-table-list")
+        self.service = DocumentService(site.app, ct.uid)
+        self.model = site.app.models[ct.uid]
+        self.super_admin_writes = super_admin_writes or super_admin_only
+        self.super_admin_only = super_admin_only
+        self.label_field = display_field(ct)
+        self._convert = converters(ct)
+        self._private = [a.name for a in ct.scalar_attributes() if a.private and a.type != "password"]
+        self.relations: dict[str, str] = {}  # attribute → target view key
+        self.fields = self._build_fields()
+        names = {f.name for f in self.fields}
+        self.searchable_fields = [f.name for f in self.fields
+                                  if _FILTERS.filters_for(f) and not f.exclude_from_list and f.name in names]
+        self.sortable_fields = [f.name for f in self.fields if f.orderable and not isinstance(f, (HasOne, HasMany))
+                                and (f.name in _SYSTEM_SORTABLE or f.name in ct.attributes) and not f.exclude_from_list]
+        self.fields_default_sort = [("id", True)]
+        super().__init__()
+
+    # -- configuration ------------------------------------------------------------------
+
+    def _build_fields(self) -> list[BaseField]:
+        fields: list[BaseField] = [IntegerField("id", label="Id", read_only=True, exclude_from_create=True,
+                                                exclude_from_edit=True)]
+        for attr in self.ct.attributes.values():
+            if attr.is_relation:
+                target_key = self.site.key_for(attr.target or "")
+                if target_key is None:
+                    continue  # the target is managed elsewhere (settings pages)
+                self.relations[attr.name] = target_key
+                field = relation_field(attr, target_key, display_field(self.app.registry.get(attr.target or "")))
+            else:
+                field = scalar_field(attr)
+            if field is not None:
+                fields.append(field)
+        for name in ("createdAt", "updatedAt"):
+            fields.append(DateTimeField(name, label=label_of(name), read_only=True, exclude_from_create=True,
+                                        exclude_from_edit=True, exclude_from_list=name == "updatedAt"))
+        for name in ("createdBy", "updatedBy"):
+            fields.append(StringField(name, label=label_of(name), read_only=True, exclude_from_create=True,
+                                      exclude_from_edit=True, exclude_from_list=True, orderable=False))
+        return fields
+
+    def get_filter_registry(self) -> FilterRegistry:
+        return _FILTERS
+
+    def field_named(self, name: str) -> BaseField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def filter_path(self, name: str) -> tuple[str, ...]:
+        """Where a text filter on field ``name`` applies: a relation's label, or the field itself."""
+        key = self.relations.get(name)
+        if key is not None:
+            target = self.site.view(key)
+            if target.label_field is not None:
+                return (name, target.label_field)
+            return (name, "id")
+        return (name,)
+
+    # -- who may do what ------------------------------------------------------------------
+
+    def _account(self, request: Request) -> Account | None:
+        return account_of(request)
+
+    def is_accessible(self, request: Request) -> bool:
+        account = self._account(request)
+        return account is not None and (account.is_super_admin or not self.super_admin_only)
+
+    def _may_write(self, request: Request) -> bool:
+        account = self._account(request)
+        return account is not None and (account.is_super_admin or not self.super_admin_writes)
+
+    def can_create(self, request: Request) -> bool:
+        return self._may_write(request)
+
+    def can_edit(self, request: Request) -> bool:
+        return self._may_write(request)
+
+    def can_delete(self, request: Request) -> bool:
+        return self._may_write(request)
+
+    def can_import(self, request: Request) -> bool:
+        return False
+
+    def owns(self, request: Request, entry: Any) -> bool:
+        """Whether the admin may change this entry: authors only the entries they created."""
+        account = self._account(request)
+        if account is None:
+            return False
+        if not account.is_author:
+            return True
+        return getattr(entry, "createdById", None) == account.id
+
+    async def is_row_action_allowed_for_obj(self, request: Request, name: str, obj: Any) -> bool:
+        if name in ("edit", "delete") and not self.owns(request, obj):
+            return False
+        return await self.is_row_action_allowed(request, name)
+
+    # -- rows as starlette-admin shows them -------------------------------------------------
+
+    async def serialize(self, obj: Any, request: Request, include_relationships: bool = True,
+                        include_select2: bool = False) -> dict[str, Any]:
+        """starlette-admin's serialize, with links built from a per-page cache (see admin.urls)."""
+        values: dict[str, Any] = {}
+        for field in self.get_fields_list(request):
+            if isinstance(field, RelationField) and not include_relationships:
+                continue
+            values[field.name] = await self.serialize_field_value(await field.parse_obj(request, obj), field, request)
+        meta: dict[str, Any] = {"repr": obj._label}
+        if include_select2:
+            meta["select2"] = {"selection": await self.select2_selection(obj, request),
+                               "result": await self.select2_result(obj, request)}
+        values.setdefault("id", obj.id)
+        meta["detailUrl"] = detail_url(request, self.key or "", obj.id)
+        values["_meta"] = meta
+        return values
+
+    @link_row_action(name="view", text="View", icon_class="default_actions.view", exclude_from_detail=True)
+    def row_action_1_view(self, request: Request, pk: Any) -> str:
+        return detail_url(request, self.key or "", pk)
+
+    @link_row_action(name="edit", text="Edit", icon_class="default_actions.edit",
+                     action_btn_class="action.row_item_edit")
+    def row_action_2_edit(self, request: Request, pk: Any) -> str:
+        return edit_url(request, self.key or "", pk)
+
+    # -- reads ------------------------------------------------------------------------
+
+    def _where(self, request: Request, filters: FilterGroup | None) -> Node | None:
+        fields = {f.name: f for f in self.fields}
+        raw = to_where(filters, _FILTERS, fields, self)
+        if raw is None:
+            return None
+        try:
+            return parse_filters(self.ct, raw, registry=self.app.registry)
+        except ValidationError as exc:
+            raise HTTPException(HTTP_400_BAD_REQUEST, f"Invalid filter: {exc.message}") from exc
+
+    def _populate(self, request: Request) -> dict[str, Populate]:
+        populate = {}
+        for field in self.get_fields_list(request):
+            key = self.relations.get(field.name)
+            if key is not None:
+                label = self.site.view(key).label_field
+                populate[field.name] = Populate(fields=(label,) if label else ())
+        return populate
+
+    async def find_all(self, request: Request, skip: int = 0, limit: int = 100, q: str | None = None,
+                       sorts: Sequence[tuple[str, str]] | None = None, filters: FilterGroup | None = None) -> Sequence[Any]:
+        sort = tuple(SortKey((name,), direction == "desc") for name, direction in sorts or ()
+                     if name in (self.sortable_fields or ()))
+        query = Query(filters=self._where(request, filters), sort=sort, search=q or None,
+                      pagination=Pagination("offset", max(skip, 0), limit if limit > 0 else None, with_count=False),
+                      populate=self._populate(request))
+        documents, _ = await self.service.find_many(query)
+        return await self._entries(documents)
+
+    async def count(self, request: Request, q: str | None = None, filters: FilterGroup | None = None) -> int:
+        query = Query(filters=self._where(request, filters), search=q or None, fields=(),
+                      pagination=Pagination("offset", 0, 0))
+        _, total = await self.app.reader.find_many(self.ct, query)
+        return int(total or 0)
+
+    async def _by_ids(self, request: Request, ids: list[int]) -> list[Entry]:
+        if not ids:
+            return []
+        query = Query(filters=Condition(("id",), "$in", ids), populate=self._populate(request),
+                      pagination=Pagination("offset", 0, len(ids), with_count=False))
+        documents, _ = await self.service.find_many(query)
+        entries = await self._entries(documents)
+        action = getattr(request.state, "action", None)
+        if self._private and action in (RequestAction.DETAIL, RequestAction.EDIT):
+            # private attributes never leave the reader; the detail page and the form show them
+            rows = await self.model.filter(id__in=ids).values("id", *self._private)
+            by_id = {row["id"]: row for row in rows}
+            for entry in entries:
+                for name in self._private:
+                    setattr(entry, name, by_id.get(entry.id, {}).get(name))
+        return entries
+
+    async def find_by_pk(self, request: Request, pk: Any) -> Any:
+        found = await self._by_ids(request, _ids([pk]))
+        entry = found[0] if found else None
+        if entry is not None and getattr(request.state, "action", None) == RequestAction.EDIT \
+                and not self.owns(request, entry):
+            raise HTTPException(HTTP_403_FORBIDDEN, "Authors can edit only the entries they created.")
+        return entry
+
+    async def find_by_pks(self, request: Request, pks: list[Any]) -> Sequence[Any]:
+        return await self._by_ids(request, _ids(pks))
+
+    async def _entries(self, documents: list[dict[str, Any]]) -> list[Entry]:
+        entries = [self.entry(doc) for doc in documents]
+        if entries:
+            await self.site.add_authors(self.model, entries)
+        return entries
+
+    def entry(self, document: dict[str, Any]) -> Entry:
+        values = dict(document)
+        for name, convert in self._convert.items():
+            value = values.get(name)
+            if value is not None:
+                values[name] = convert(value)
+        for name, key in self.relations.items():
+            value = values.get(name)
+            if value is not None:
+                target = self.site.view(key)
+                values[name] = [target.entry(v) for v in value] if isinstance(value, list) else target.entry(value)
+        label = values.get(self.label_field) if self.label_field else None
+        return Entry(values, str(label) if label not in (None, "") else f"{self.display_name} #{values.get('id')}")
+
+    # -- writes -------------------------------------------------------------------------
+
+    def _payload(self, request: Request, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+        payload: dict[str, Any] = {}
+        invalid: dict[str | int, Any] = {}
+        for field in self.get_fields_list(request):
+            attr = self.ct.attributes.get(field.name)
+            if attr is None or field.read_only or field.name not in data:
+                continue
+            value = data[field.name]
+            if isinstance(value, InvalidJSON):
+                invalid[field.name] = "This is not valid JSON"
+                continue
+            if attr.type == "password" and value in (None, "") and not creating:
+                continue  # write-only: empty means "keep the current password"
+            payload[field.name] = to_input(attr, value)
+        if invalid:
+            raise FormValidationError(invalid)
+        return payload
+
+    def _raise_form_errors(self, exc: ApplicationError) -> None:
+        names = {f.name for f in self.fields}
+        raise FormValidationError(form_errors(exc.details, names, exc.message)) from exc
+
+    async def create(self, request: Request, data: dict[str, Any]) -> Any:
+        account = self._account(request)
+        payload = self._payload(request, data, creating=True)
+        try:
+            document = await self.service.create(payload, actor=account.id if account else None)
+        except ApplicationError as exc:
+            self._raise_form_errors(exc)
+        return self.entry(document)
+
+    async def edit(self, request: Request, pk: Any, data: dict[str, Any]) -> Any:
+        account = self._account(request)
+        current = await self._owned(request, _ids([pk]))
+        if not current:
+            raise HTTPException(404)
+        payload = self._payload(request, data, creating=False)
+        try:
+            document = await self.service.update(current[0]["documentId"], payload,
+                                                  actor=account.id if account else None)
+        except ApplicationError as exc:
+            self._raise_form_errors(exc)
+        return self.entry(document)
+
+    async def delete(self, request: Request, pks: list[Any]) -> int | None:
+        rows = await self._owned(request, _ids(pks))
+        account = self._account(request)
+        if self.ct.uid == ADMIN_UID and account is not None and any(r["id"] == account.id for r in rows):
+            raise ActionFailed("You cannot delete your own account.")
+        deleted = 0
+        for row in rows:
+            try:
+                await self.service.delete(row["documentId"])
+                deleted += 1
+            except ApplicationError as exc:  # e.g. a lifecycle hook refusing
+                raise ActionFailed(f"{deleted} deleted; then: {exc.message}") from exc
+        return deleted
+
+    async def _owned(self, request: Request, ids: list[int]) -> list[dict[str, Any]]:
+        """The rows' documentIds, refusing the whole change if an author does not own one of them."""
+        rows = await self.model.filter(id__in=ids).values("id", "documentId", "createdById")
+        account = self._account(request)
+        if account is not None and account.is_author and any(r["createdById"] != account.id for r in rows):
+            message = "Authors can change only the entries they created."
+            if getattr(request.state, "action", None) in (RequestAction.EDIT, RequestAction.INLINE_EDIT):
+                raise HTTPException(HTTP_403_FORBIDDEN, message)
+            raise ActionFailed(message)
+        return rows
+
+
+def _ids(pks: Sequence[Any]) -> list[int]:
+    ids = []
+    for pk in pks:
+        text = str(pk).strip()
+        if text.isdigit() and len(text) < 19:
+            ids.append(int(text))
+    return ids
+
