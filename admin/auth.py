@@ -16,7 +16,6 @@ username and per client address; past the limit, logins are refused for a while
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -32,7 +31,7 @@ from starlette.templating import Jinja2Templates
 from starlette_admin.auth import AdminUser, AuthProvider
 from starlette_admin.exceptions import LoginFailed
 
-from cms.passwords import hash_password, verify_password
+from cms.passwords import hash_password, verify_password_async
 
 if TYPE_CHECKING:
     from admin.config import AdminConfig
@@ -147,7 +146,7 @@ class AdminAuth(AuthProvider):
             raise LoginFailed(f"Too many failed login attempts. Try again in {int(wait // 60) + 1} minutes.")
         rows = await self.model.filter(username=username).values("id", "password", "blocked")
         row = rows[0] if rows else None
-        ok = await asyncio.to_thread(verify_password, password, row["password"] if row else _dummy_hash())
+        ok = await verify_password_async(password, row["password"] if row else _dummy_hash())
         if row is None or not ok or row["blocked"]:
             self.throttle.failed(username, address)
             raise LoginFailed("Invalid username or password" if not (row and ok) else "This account is blocked")

@@ -14,7 +14,6 @@ the whole write is rolled back (403).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from tortoise.transactions import in_transaction
 from cms.content import ContentType
 from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
-from cms.passwords import hash_password
+from cms.passwords import hash_password_async
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Pagination, Query
 from cms.query.sql import SQL, quote
@@ -217,7 +216,7 @@ class DocumentService:
         for name, value in scalars.items():
             kind = self.content_type.attributes[name].type
             if kind == "password" and isinstance(value, str):
-                values[name] = await asyncio.to_thread(hash_password, value)
+                values[name] = await hash_password_async(value)
             elif kind in ("json", "blocks") and value is not None:
                 # always JSON text: the ORM would otherwise read a plain string as JSON source
                 values[name] = orjson.dumps(value).decode()

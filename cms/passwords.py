@@ -8,6 +8,9 @@ and :func:`needs_rehash` tells when to upgrade one.
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 from passlib.context import CryptContext
 
 # OWASP (2024): argon2id with m=19 MiB, t=2, p=1 is the minimum recommended.
@@ -36,3 +39,27 @@ def verify_password(plain: str, hashed: str | None) -> bool:
 
 def needs_rehash(hashed: str) -> bool:
     return _context.needs_update(hashed)
+
+
+# Each argon2 hash holds 19 MiB while it runs: at most one per core at a time
+# keeps memory bounded under a burst of logins, and the rest wait their turn.
+_slots: asyncio.Semaphore | None = None
+
+
+def _semaphore() -> asyncio.Semaphore:
+    global _slots
+    if _slots is None:
+        _slots = asyncio.Semaphore(os.cpu_count() or 1)
+    return _slots
+
+
+async def hash_password_async(plain: str) -> str:
+    """:func:`hash_password` off the event loop, one per core at a time."""
+    async with _semaphore():
+        return await asyncio.to_thread(hash_password, plain)
+
+
+async def verify_password_async(plain: str, hashed: str | None) -> bool:
+    """:func:`verify_password` off the event loop, one per core at a time."""
+    async with _semaphore():
+        return await asyncio.to_thread(verify_password, plain, hashed)

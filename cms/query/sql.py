@@ -24,7 +24,7 @@ from typing import Any
 from cms.content import Attribute, ContentType, Registry
 from cms.models.builder import Models
 from cms.models.fields import column_name
-from cms.query.ast import And, Condition, Node, Not, Or, Query, SortKey, Variable
+from cms.query.ast import And, Condition, Node, Not, Query, SortKey, Variable
 
 SYSTEM_COLUMNS = {
     "id": "id", "documentId": "document_id", "createdAt": "created_at",

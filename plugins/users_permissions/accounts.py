@@ -8,7 +8,6 @@ usernames are unique whatever their letter case.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import secrets
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cms.documents import DocumentService
 from cms.errors import ApplicationError, ValidationError
-from cms.passwords import hash_password, verify_password
+from cms.passwords import hash_password, verify_password_async
 from cms.query.ast import Condition, Or, Query
 from plugins.users_permissions.tokens import issue_jwt
 
@@ -83,7 +82,7 @@ class Accounts:
             ids = [d["id"] for d in documents]
             rows = await self.model.filter(id__in=ids).values("id", "password", "blocked") if ids else []
         row = rows[0] if rows else None
-        valid = await asyncio.to_thread(verify_password, password, row["password"] if row else _DUMMY_HASH)
+        valid = await verify_password_async(password, row["password"] if row else _DUMMY_HASH)
         if row is None or not valid:
             raise ValidationError("Invalid identifier or password")
         if row["blocked"]:
@@ -105,7 +104,7 @@ class Accounts:
 
     async def change_password(self, user_id: int, current: str, password: str) -> None:
         row = await self.model.filter(id=user_id).values("password")
-        if not row or not await asyncio.to_thread(verify_password, current, row[0]["password"]):
+        if not row or not await verify_password_async(current, row[0]["password"]):
             raise ValidationError("The provided current password is invalid")
         if current == password:
             raise ValidationError("Your new password must be different than your current password")
