@@ -3,30 +3,41 @@
 Each message is delivered to the 20 sockets of its room, the sender's
 included. The server (`cms start`, uvicorn, websockets-sansio, SQLite with
 group commit) is pinned to core 0 and the load generator
-(bench/realtime_load.py, one process, a lean Engine.IO 4 / Socket.IO 5 client)
-to core 1. The 200 users are registered (16 at a time) before anything is
-timed; every scenario gets a freshly started server, so its peak RSS (VmHWM)
-is its own.
+(bench/realtime_load.py, one process, a lean Engine.IO 4 / Socket.IO 5 client;
+`--client socketio` uses python-socketio's AsyncClient instead) to core 1. The
+200 users are registered (16 at a time) before anything is timed; every
+scenario gets a freshly started server, so its peak RSS (VmHWM) is its own.
+The bench project is a copy of this repo's content_types/, config/ (its
+plugins, without secrets.toml) and migrations/, with the auth rate limit off
+and the per-socket send rate set out of the way.
 
 Scenarios:
   i      each client sends one message every 250 ms   (800 msg/s, 16,000 deliveries/s offered)
   ii     each client sends one message every 100 ms   (2,000 msg/s, 40,000 deliveries/s offered)
   iii    each client sends its next message when the previous one is acked (as fast as possible)
   idle   5,000 idle sockets: server RSS before and after (anonymous, then authenticated)
-  redis  iii with two server processes, python-socketio's Redis manager and PostgreSQL
+  redis  iii with two server processes (cores 0 and 1), python-socketio's Redis manager
+         (redis://127.0.0.1:6379/7, flushed first) and a fresh PostgreSQL database
+         (created and dropped here); clients split half and half in every room
 
 Per scenario: messages offered and accepted (acked ok, i.e. committed) per
 second, refused (error acks by name), deliveries per second (chat:message
 events received by all clients), messages lost (acked ok but not delivered to
 all 20 members once the grace period is over), unanswered (no ack at the end of
 the window, and still none after the grace period), p50/p99 from send to
-delivery and to ack, the rows the database gained, a /_health probe every
-200 ms (is the server still responsive?), server CPU, load generator CPU, and
-server peak RSS.
+delivery and to ack (send time carried in the message text), the rows the
+database gained, a /_health probe every 200 ms (does the server still
+answer?), server CPU (and its event-loop thread), work per server CPU-second,
+load generator CPU, and server peak RSS.
+
+The machine may be shared: the script measures what other processes took on
+the server's core during each window and runs a scenario again (--retries)
+when it is above --max-other %; `--nice -19` (root) keeps them off the
+measured processes.
 
     .venv/bin/python bench/realtime.py --save .bench/realtime.json
     .venv/bin/python bench/realtime.py --scenarios iii --duration 10 --compare .bench/realtime.json
-    .venv/bin/python bench/realtime.py --scenarios ii,iii --profile /tmp/rt-profile
+    .venv/bin/python bench/realtime.py --scenarios ii,iii --profile /tmp/rt-profile   # + py-spy
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -45,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -78,26 +91,45 @@ def free_port() -> int:
 # -- the project and its server -------------------------------------------------------------
 
 
+def with_settings(toml: str, tables: dict[str, dict[str, Any]]) -> str:
+    """``toml`` with ``tables``' keys set (replacing the same keys; tables added when missing)."""
+    out: list[str] = []
+    current = None
+    for line in toml.splitlines():
+        header = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
+        if header:
+            current = header.group(1).strip()
+            out.append(line)
+            out.extend(f"{k} = {json.dumps(v)}" for k, v in tables.get(current, {}).items())
+            continue
+        key = re.match(r"^\s*([A-Za-z0-9_]+)\s*=", line)
+        if current in tables and key and key.group(1) in tables[current]:
+            continue
+        out.append(line)
+    present = set(tomllib.loads("\n".join(out)))
+    for table, values in tables.items():
+        if table not in present:
+            out += ["", f"[{table}]", *(f"{k} = {json.dumps(v)}" for k, v in values.items())]
+    return "\n".join(out) + "\n"
+
+
 def make_project(root: Path, redis_url: str = "") -> Path:
-    """A copy of this repo's content types, config and migrations, with bench settings."""
+    """A copy of this repo's content types, config (its plugins) and migrations, with bench settings."""
     for part in ("content_types", "config", "migrations"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("secrets.toml"))
-    (root / "config" / "plugins.toml").write_text(
-        "[users_permissions]\n"
-        "rate_limit_enabled = false\n\n"
-        "[realtime]\n"
-        "# high enough never to refuse the bench's clients: only the server's own limits show\n"
-        "send_rate = 10000.0\n"
-        "send_burst = 10000\n"
-        f'redis_url = "{redis_url}"\n'
-    )
+    plugins = root / "config" / "plugins.toml"
+    plugins.write_text(with_settings(plugins.read_text(), {
+        "users_permissions": {"rate_limit_enabled": False},
+        # high enough never to refuse the bench's clients: only the server's own limits show
+        "realtime": {"send_rate": 10000.0, "send_burst": 10000, "redis_url": redis_url},
+    }))
     return root
 
 
 class Server:
-    """`cms start` pinned to ``cpus`` with taskset, on a free port."""
+    """`cms start` (or `develop`) pinned to ``cpus`` with taskset, on a free port."""
 
-    def __init__(self, project: Path, cpus: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, project: Path, cpus: str, env: dict[str, str] | None = None, command: str = "start") -> None:
         self.project = project
         self.cpus = cpus
         self.port = free_port()
@@ -106,7 +138,7 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            pinned(cpus, [CMS, "start", "--port", str(self.port)]),
+            pinned(cpus, [CMS, command, "--port", str(self.port)]),
             cwd=project, env={**os.environ, **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT,
         )
         self.pid = self.process.pid
@@ -134,6 +166,16 @@ class Server:
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def loop_thread_cpu(self) -> float:
+        """CPU seconds of the main thread (the event loop); the rest is aiosqlite's and other workers'."""
+        fields = Path(f"/proc/{self.pid}/task/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def log_errors(self) -> list[str]:
+        """ERROR and CRITICAL lines and tracebacks the server logged so far."""
+        return [line for line in self.log_path.read_text(errors="replace").splitlines()
+                if line.startswith(("ERROR", "CRITICAL", "Traceback"))]
 
     def open_fds(self) -> int:
         return len(os.listdir(f"/proc/{self.pid}/fd"))
@@ -291,17 +333,35 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def profile(pid: int, delay: float, seconds: int, out: Path) -> threading.Thread:
-    """py-spy record of ``pid`` for ``seconds``, starting ``delay`` seconds from now."""
+def profile(server: Server, delay: float, seconds: int, out: Path) -> threading.Thread:
+    """py-spy record of ``server`` for ``seconds``, starting ``delay`` seconds from now.
+
+    Blocking mode (py-spy pauses the server for each of its 100 samples a
+    second, about 1% of its time; with --nonblocking many stacks come out
+    truncated). py-spy runs on the server's own core at the same niceness:
+    while it holds the server paused that core is free, whereas on a busy
+    other core it could be preempted and leave the server stopped for long.
+    """
     def run() -> None:
         time.sleep(delay)
-        subprocess.run(["taskset", "-c", "1", str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration",
-                        str(seconds), "--format", "raw", "--nonblocking", "-o", str(out)],
+        subprocess.run(pinned(server.cpus, [str(BIN / "py-spy"), "record", "--pid", str(server.pid), "--duration",
+                                            str(seconds), "--format", "raw", "--threads", "-o", str(out)]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def profile_path(folder: str | None, name: str) -> Path | None:
+    """DIR/<name>.txt, or <name>-2.txt, ... when a scenario runs again."""
+    if not folder:
+        return None
+    path, n = Path(folder) / f"{name}.txt", 1
+    while path.exists():
+        n += 1
+        path = Path(folder) / f"{name}-{n}.txt"
+    return path
 
 
 def load_run(servers: list[Server], tokens: list[str], mode: str, interval: float, args: argparse.Namespace,
@@ -322,9 +382,11 @@ def load_run(servers: list[Server], tokens: list[str], mode: str, interval: floa
     ours: dict[str, float] = {}
     services: dict[str, float] = {}
     loadgen: dict[str, float] = {}
+    loop_cpu: dict[str, list[float]] = {}
 
     def sample(key: str) -> None:
         cpu[key] = [s.cpu_seconds() for s in servers]
+        loop_cpu[key] = [s.loop_thread_cpu() for s in servers]
         cores[key] = core_busy()
         ours[key] = sum(cpu[key]) + process_cpu(load.process.pid)
         services[key] = services_cpu()
@@ -336,7 +398,7 @@ def load_run(servers: list[Server], tokens: list[str], mode: str, interval: floa
     spy = None
     if profile_out is not None:
         seconds = int(min(10, max(1, args.duration - 4)))
-        spy = profile(servers[0].pid, min(3.0, args.duration / 4), seconds, profile_out)
+        spy = profile(servers[0], min(3.0, args.duration / 4), seconds, profile_out)
     load.tell("GO")
     result = load.finish()
     if spy is not None:
@@ -349,11 +411,11 @@ def load_run(servers: list[Server], tokens: list[str], mode: str, interval: floa
         "cores_busy_pct": [round(100 * b / window, 1) for b in busy],
         # CPU used on this machine during the window by anything but the server(s), the load generator,
     # redis-server and postgres
-        "other_cpu_pct": round(100 * (sum(busy) - (ours["end"] - ours["start"])
-                                      - (services["end"] - services["start"])) / window, 1),
+        "other_cpu_pct": round(100 * max(0.0, sum(busy) - (ours["end"] - ours["start"])
+                                      - (services["end"] - services["start"])) / window, 1),  # ±5: tick granularity
         "services_cpu_pct": round(100 * (services["end"] - services["start"]) / window, 1),
         # what other processes took on the servers' cores during the window (the servers are pinned)
-        "others_on_server_cores_pct": round(100 * (
+        "others_on_server_cores_pct": round(100 * max(0.0,
             sum(busy[c] for c in server_cores) - sum(b - a for a, b in zip(cpu["start"], cpu["end"]))
             - (services["end"] - services["start"])
             - (loadgen["end"] - loadgen["start"] if not set(cpu_list(loadgen_cpus)) - server_cores else 0)) / window, 1),
@@ -362,9 +424,15 @@ def load_run(servers: list[Server], tokens: list[str], mode: str, interval: floa
         "accepted_per_s": round(result["acked_ok_in_window"] / window, 1),
         "delivered_per_s": round(result["delivered_in_window"] / window, 1),
         "server_cpu_pct": [round(100 * (b - a) / window, 1) for a, b in zip(cpu["start"], cpu["end"])],
+        "server_loop_cpu_pct": [round(100 * (b - a) / window, 1) for a, b in zip(loop_cpu["start"], loop_cpu["end"])],
+        # the steadier figures on a shared machine: work done per second of the servers' CPU
+        "accepted_per_cpu_s": round(result["acked_ok_in_window"] / max(1e-9, sum(cpu["end"]) - sum(cpu["start"]))),
+        "delivered_per_cpu_s": round(result["delivered_in_window"] / max(1e-9, sum(cpu["end"]) - sum(cpu["start"]))),
         "server_rss_before_mb": [round(r / 1024, 1) for r in rss_before],
         "server_rss_after_mb": [round(s.status("VmRSS") / 1024, 1) for s in servers],
         "server_peak_rss_mb": [round(s.status("VmHWM") / 1024, 1) for s in servers],
+        "server_log_errors": sum(len(s.log_errors()) for s in servers),
+        "server_log_first_error": next((e[:200] for s in servers for e in s.log_errors()), None),
     })
     return result
 
@@ -376,7 +444,7 @@ def sqlite_scenario(name: str, project: Path, tokens: list[str], args: argparse.
     mode, interval = {"i": ("interval", 0.25), "ii": ("interval", 0.1), "iii": ("closed", 0.0)}[name]
     rows_before = sqlite_rows(project)
     server = Server(project, "0").wait_ready()
-    out = Path(args.profile) / f"{name}.txt" if args.profile and name in ("ii", "iii") else None
+    out = profile_path(args.profile, name)
     try:
         result = load_run([server], tokens, mode, interval, args, workdir, "1", out)
     finally:
@@ -444,7 +512,8 @@ def redis_scenario(root: Path, args: argparse.Namespace, workdir: Path) -> dict[
     project = make_project(root / f"redis-project-{time.monotonic_ns()}", REDIS_URL)
     servers: list[Server] = []
     try:
-        servers.append(Server(project, "0", env).wait_ready())  # applies the migrations, writes secrets
+        # develop: applies the migrations (generating one if the content types moved on), writes secrets
+        servers.append(Server(project, "0", env, "develop").wait_ready())
         servers.append(Server(project, "1", env).wait_ready())
         began = time.perf_counter()
         tokens = asyncio.run(register_users(servers[0].url, CLIENTS))
@@ -455,10 +524,13 @@ def redis_scenario(root: Path, args: argparse.Namespace, workdir: Path) -> dict[
         servers = [Server(project, "0", env).wait_ready(), Server(project, "1", env).wait_ready()]
         asyncio.run(flush_redis())
         rows_before = asyncio.run(pg_rows(url))
-        result = load_run(servers, tokens, "closed", 0.0, args, workdir, args.redis_loadgen_cpus)
+        out = profile_path(args.profile, "redis")
+        result = load_run(servers, tokens, "closed", 0.0, args, workdir, args.redis_loadgen_cpus, out)
         for server in servers:
             server.stop()
         result["rows_stored"] = asyncio.run(pg_rows(url)) - rows_before
+        if out is not None:
+            result["profile"] = str(out)  # server A
         result["placement"] = (f"server A taskset -c 0, server B taskset -c 1, load generator "
                                f"{'taskset -c ' + args.redis_loadgen_cpus if args.redis_loadgen_cpus else 'unpinned'}, "
                                "redis-server and postgres unpinned")
@@ -497,21 +569,23 @@ LOAD_ROWS = [
     ("send→delivery p50 ms", "delivery_p50_ms"), ("send→delivery p99 ms", "delivery_p99_ms"),
     ("send→delivery max ms", "delivery_max_ms"), ("send→ack p50 ms", "ack_p50_ms"), ("send→ack p99 ms", "ack_p99_ms"),
     ("/_health probe p50 / max ms", ("probe_p50_ms", "probe_max_ms")), ("/_health probes failed", "probe_failed"),
-    ("server CPU %", "server_cpu_pct"), ("load generator CPU %", "loadgen_cpu_pct"),
+    ("server CPU %", "server_cpu_pct"), ("  of which the event-loop thread", "server_loop_cpu_pct"),
+    ("accepted msg per server CPU-s", "accepted_per_cpu_s"), ("delivered per server CPU-s", "delivered_per_cpu_s"), ("load generator CPU %", "loadgen_cpu_pct"),
     ("cores busy % (0 / 1)", "cores_busy_pct"), ("redis-server + postgres CPU %", "services_cpu_pct"),
     ("other processes' CPU %, all cores", "other_cpu_pct"),
     ("other processes' CPU % on the servers' cores", "others_on_server_cores_pct"),
     ("server RSS before → after MB", ("server_rss_before_mb", "server_rss_after_mb")),
-    ("server peak RSS (VmHWM) MB", "server_peak_rss_mb"), ("attempt kept", "attempt"),
+    ("server peak RSS (VmHWM) MB", "server_peak_rss_mb"), ("errors in the server log", "server_log_errors"),
+    ("  first of them", "server_log_first_error"), ("attempt kept", "attempt"), ("error", "error"),
 ]
 IDLE_ROWS = [
     ("sockets connected", "connected"), ("connect time s", "connect_s"), ("connect failures", "connect_failures"),
     ("server RSS before MB", "server_rss_before_mb"), ("server RSS after MB", "server_rss_after_mb"),
     ("server peak RSS MB", "server_peak_rss_mb"), ("KB per socket", "kb_per_socket"),
-    ("server fds before → after", ("server_fds_before", "server_fds_after")),
+    ("server fds before → after", ("server_fds_before", "server_fds_after")), ("error", "error"),
 ]
 # what --compare reports, and whether more is better
-COMPARED = {"accepted_per_s": True, "delivered_per_s": True, "delivery_p50_ms": False, "delivery_p99_ms": False,
+COMPARED = {"accepted_per_s": True, "delivered_per_s": True, "delivered_per_cpu_s": True, "delivery_p50_ms": False, "delivery_p99_ms": False,
             "ack_p99_ms": False, "lost": False, "server_peak_rss_mb": False, "server_rss_after_mb": False,
             "kb_per_socket": False}
 
@@ -542,8 +616,12 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             a, b = first(before.get(key)), first(result.get(key))
             if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
                 continue
-            change = f"{(b - a) / a * 100:+.1f}%" if a else "n/a"
-            better = "" if a == b else (" (better)" if (b > a) == higher_better else " (worse)")
+            if a == b:
+                change, better = "=", ""
+            else:
+                pct = (b - a) / a * 100 if a else float("inf")
+                change = f"{pct:+.1f}%" if a else "from 0"
+                better = " (within 2%)" if abs(pct) < 2 else (" (better)" if (b > a) == higher_better else " (worse)")
             lines.append(f"  {name:9} {key:22} {fmt(a):>10} → {fmt(b):>10}  {change}{better}")
     return lines
 
@@ -564,12 +642,14 @@ def main() -> None:
     parser.add_argument("--max-other", type=float, default=5.0,
                         help="run a scenario again when other processes took more than this %% of the servers' cores")
     parser.add_argument("--nice", type=int, default=0,
-                        help="niceness of the servers and the load generator (e.g. -10 on a machine shared with "
-                             "other jobs; negative values need root)")
+                        help="niceness of the servers, the load generator and py-spy (e.g. -19 on a machine shared "
+                             "with other jobs; negative values need root)")
     parser.add_argument("--retries", type=int, default=2,
-                        help="run a scenario again (at most this many times) when the server was kept waiting")
+                        help="run a scenario again (at most this many times) when other processes took more than "
+                             "--max-other %% of the servers' cores")
     parser.add_argument("--patience", type=float, default=600.0, help="longest wait for a quiet machine, seconds")
-    parser.add_argument("--profile", help="folder: py-spy records the server 10 s into ii and iii (raw format)")
+    parser.add_argument("--profile", help="folder: py-spy records the server during i, ii, iii and redis (server A), "
+                                          "10 s from 3 s into the window (raw format, one stack per thread)")
     parser.add_argument("--save", type=Path, help="write the figures as JSON")
     parser.add_argument("--compare", type=Path, help="a JSON file from an earlier --save")
     args = parser.parse_args()
@@ -595,7 +675,8 @@ def main() -> None:
         project = None
         if any(s in chosen for s in ("i", "ii", "iii", "idle")):
             project = make_project(root / "project")
-            server = Server(project, "0").wait_ready()  # applies the migrations, writes secrets
+            # develop: applies the migrations (generating one if the content types moved on), writes secrets
+            server = Server(project, "0", command="develop").wait_ready()
             try:
                 began = time.perf_counter()
                 tokens = asyncio.run(register_users(server.url, CLIENTS))
@@ -618,8 +699,7 @@ def main() -> None:
             assert best is not None
             return best
 
-        for name in chosen:
-            print(f"running {name} ...", file=sys.stderr)
+        def run_scenario(name: str) -> None:
             if name in ("i", "ii", "iii"):
                 assert project is not None
                 results[name] = attempts(lambda: sqlite_scenario(name, project, tokens, args, root))
@@ -629,6 +709,14 @@ def main() -> None:
                 results["idle-auth"] = idle_scenario(project, tokens, args, root, authenticated=True)
             elif name == "redis":
                 results["redis"] = attempts(lambda: redis_scenario(root, args, root))
+
+        for name in chosen:
+            print(f"running {name} ...", file=sys.stderr)
+            try:
+                run_scenario(name)
+            except Exception as exc:  # noqa: BLE001 - report it, go on with the other scenarios
+                print(f"  {name} failed: {exc}", file=sys.stderr)
+                results[name] = {"error": f"{type(exc).__name__}: {str(exc)[:500]}"}
 
     load = {k: v for k, v in results.items() if not k.startswith("idle")}
     idle = {k: v for k, v in results.items() if k.startswith("idle")}
@@ -641,10 +729,20 @@ def main() -> None:
             if r.get("placement"):
                 print(f"{name}: {r['placement']}")
             if r.get("profile"):
-                print(f"{name}: py-spy profile in {r['profile']} (summarise: .venv/bin/python bench/realtime_profile.py {r['profile']})")
+                server = " (server A)" if name == "redis" else ""
+                print(f"{name}: py-spy profile{server} in {r['profile']} "
+                      f"(again: .venv/bin/python bench/realtime_profile.py {r['profile']})")
     if idle:
         print(f"\nIdle sockets (anonymous: no token; authenticated: {CLIENTS} users' JWTs, several sockets each)")
         print(table(idle, IDLE_ROWS))
+    profiles = [(name, r["profile"]) for name, r in load.items() if r.get("profile") and Path(r["profile"]).exists()]
+    if profiles:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from realtime_profile import summarise
+
+        for name, path in profiles:
+            print(f"\n--- where the server's time goes in {name} ---")
+            print(summarise(Path(path), top=12))
     version = code_version()
     print(f"code: {version}")
     print(f"command: {command}")

@@ -32,6 +32,7 @@ import os
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -344,11 +345,11 @@ async def probe(host: str, port: int, samples: list[float], stop: asyncio.Event)
             await asyncio.wait_for(reader.read(), 10)
             writer.close()
             samples.append(time.perf_counter() - began)
-        except (OSError, asyncio.TimeoutError):
+        except (OSError, TimeoutError):
             samples.append(float("inf"))
         try:
             await asyncio.wait_for(stop.wait(), 0.2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -407,9 +408,10 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     probe_s: list[float] = []
     probes = [asyncio.create_task(probe(plan["host"], port, probe_s, stop_probe)) for port in plan["ports"]]
     senders = [Sender(i, s, specs[i]["room"], closed_loop) for i, s in enumerate(sockets) if s is not None]
+    # loop.time() (uvloop: cached, millisecond steps) schedules the sends; monotonic_ns() stamps them
+    STATS.t0 = time.monotonic_ns()  # anything stamped later was sent by this run
     start = loop.time() + 0.2
-    STATS.t0 = time.monotonic_ns() + int(0.2e9)
-    STATS.end = STATS.t0 + int(duration * 1e9)
+    STATS.end = STATS.t0 + int((0.2 + duration) * 1e9)
     end = start + duration
     cpu0 = time.process_time()
     if closed_loop:
@@ -484,7 +486,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    plan = json.loads(open(sys.argv[1]).read())
+    plan = json.loads(Path(sys.argv[1]).read_text())
     try:
         import uvloop
 

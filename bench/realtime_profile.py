@@ -66,12 +66,23 @@ INCLUSIVE: list[tuple[str, tuple[str, ...]]] = [
 FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
-def load(path: Path) -> list[tuple[list[str], int]]:
+THREAD = re.compile(r"^thread \((?:0x)?[0-9A-Fa-f]+\): ?(?P<name>.*)$")
+
+
+def load(path: Path) -> list[tuple[str, list[str], int]]:
+    """(thread name, frames root → leaf, samples); the thread is "" without py-spy's --threads."""
     stacks = []
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            stacks.append((stack.split(";"), int(count)))
+        if not stack or not count.isdigit():
+            continue
+        frames = stack.split(";")
+        thread = THREAD.match(frames[0])
+        name = ""
+        if thread:
+            name = thread["name"] or "?"
+            frames = frames[1:] or ["(no frames)"]
+        stacks.append((name, frames, int(count)))
     return stacks
 
 
@@ -105,16 +116,28 @@ def root(frames: list[str]) -> str:
 
 
 def summarise(path: Path, top: int = 20) -> str:
-    stacks = load(path)
-    total = sum(c for _, c in stacks)
+    every = load(path)
+    total = sum(c for _, _, c in every)
     if not total:
         return f"{path}: no samples"
     out = [f"{path}: {total} samples"]
-    out.append("\ninclusive (% of samples with this in the stack):")
+    threads: Counter[str] = Counter()
+    for name, _, c in every:
+        threads[name] += c
+    if len(threads) > 1 or "" not in threads:
+        out.append("by thread (samples of a busy thread; at py-spy's 100 a second, 10 s of it reads as a CPU %):")
+        for name, n in threads.most_common():
+            out.append(f"  {n:6d} samples  {name}")
+    # the event loop is the main thread; without --threads every sample is used
+    loop_name = "MainThread" if "MainThread" in threads else next(iter(threads))
+    stacks = [(frames, c) for name, frames, c in every if name == loop_name or loop_name == ""]
+    loop_total = sum(c for _, c in stacks)
+    out.append(f"\nthe event loop ({loop_name or 'all threads'}: {loop_total} samples = 100%)")
+    out.append("inclusive (% of samples with this in the stack):")
     for label, patterns in INCLUSIVE:
         n = sum(c for frames, c in stacks if matches(frames, patterns))
         if n:
-            out.append(f"  {100 * n / total:5.1f}%  {label}")
+            out.append(f"  {100 * n / loop_total:5.1f}%  {label}")
     roots: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     for frames, c in stacks:
@@ -122,19 +145,41 @@ def summarise(path: Path, top: int = 20) -> str:
         leaves[short(frames[-1])] += c
     out.append("\ntask roots (what the loop was running):")
     for name, n in roots.most_common(top):
-        out.append(f"  {100 * n / total:5.1f}%  {name}")
-    out.append("\nself (innermost frame):")
+        out.append(f"  {100 * n / loop_total:5.1f}%  {name}")
+    out.append("\nself (innermost frame; native code counts for the Python function that called it):")
     for name, n in leaves.most_common(top):
-        out.append(f"  {100 * n / total:5.1f}%  {name}")
+        out.append(f"  {100 * n / loop_total:5.1f}%  {name}")
     return "\n".join(out)
+
+
+def callers(path: Path, needle: str, depth: int = 4, top: int = 5) -> str:
+    """Who calls frames matching ``needle`` (the ``depth`` frames above the first match)."""
+    every = load(path)
+    names = {name for name, _, _ in every}
+    stacks = [(frames, c) for name, frames, c in every if name == "MainThread" or "MainThread" not in names]
+    found: Counter[str] = Counter()
+    for frames, c in stacks:
+        for i, frame in enumerate(frames):
+            if needle in frame:
+                found[" < ".join(short(f) for f in [frame, *frames[max(0, i - depth):i][::-1]])] += c
+                break
+    total = sum(c for _, c in stacks)
+    lines = [f"callers of {needle!r} (% of the event loop's samples):"]
+    lines += [f"  {100 * n / total:5.1f}%  {chain}" for chain, n in found.most_common(top)]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("profiles", nargs="+", type=Path)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--callers", action="append", default=[], help="also show who calls frames matching this")
     args = parser.parse_args()
-    print("\n\n".join(summarise(p, args.top) for p in args.profiles))
+    for path in args.profiles:
+        print(summarise(path, args.top))
+        for needle in args.callers:
+            print("\n" + callers(path, needle))
+        print()
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ class CMS:
         await database.ping()
         await prepare_connection(database.connection())
         url = self.settings.tortoise_db_url()
-        if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        if self.settings.database.sqlite_direct_reads and url.startswith("sqlite://") and url != "sqlite://:memory:":
             self.reader.attach_sqlite(url.removeprefix("sqlite://"))
 
     async def close_database(self) -> None:

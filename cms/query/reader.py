@@ -43,11 +43,12 @@ def _casefold(value: Any) -> Any:
 class Reader:
     """Documents of any content type, read with SQL from :class:`Compiler`.
 
-    On SQLite, reads run on a plain ``sqlite3`` connection of their own, on the
-    event loop: the ORM's driver hands every query to a worker thread and back,
-    which measured at ten times the cost of the query itself (bench/rest.py).
-    WAL mode lets this reader run beside the ORM's writing connection and see
-    every committed write. PostgreSQL reads use the ORM's pool.
+    With ``database.sqlite_direct_reads``, SQLite reads run on a plain
+    ``sqlite3`` connection of their own, on the event loop: the ORM's driver
+    hands every query to a worker thread and back, which costs ten times the
+    query itself (bench/rest.py). WAL mode lets this reader run beside the ORM's
+    writing connection and see every committed write. Otherwise, and on
+    PostgreSQL, reads use the ORM's connection.
     """
 
     def __init__(self, compiler: Compiler, connection_name: str = "default") -> None:

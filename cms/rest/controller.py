@@ -9,6 +9,7 @@ reader never selects private or password columns in the first place.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cms.app import CMS
 
 JSON = "application/json; charset=utf-8"
+QUERY_CACHE_SIZE = 512
 _MISSING_DATA = 'Missing "data" payload in the request body'
 
 
@@ -73,14 +75,31 @@ class Controller:
         api = app.settings.api
         self.limits = Limits(default_limit=api.default_limit, max_limit=api.max_limit, with_count=api.with_count)
         self.strict = api.strict_params
+        self._queries: OrderedDict[tuple[str, str, str], Query] = OrderedDict()
 
     async def authorize(self, request: Request, action: str) -> Access:
         return await self.app.authorizer(request, action_name(self.ct, action), self.ct)
 
     def query(self, request: Request, access: Access, action: str) -> Query:
+        """The parsed query; the same query string from the same role parses once.
+
+        Parsing depends only on the string, the action and what the caller's
+        role may read (``access.caller`` names the role, or the token), so its
+        result is kept in a small LRU.
+        """
+        reader = access.caller.get("role") or access.caller.get("token") or ""
+        key = (request.query_string, action, str(reader))
+        cached = self._queries.get(key)
+        if cached is not None:
+            self._queries.move_to_end(key)
+            return cached
         raw = parse_qs(request.query_string, strict_null_handling=True)
-        return parse_query(self.ct, raw, registry=self.app.registry, limits=self.limits,
-                           action=action, can_read=access.can_read, strict=self.strict)  # type: ignore[arg-type]
+        parsed = parse_query(self.ct, raw, registry=self.app.registry, limits=self.limits,
+                             action=action, can_read=access.can_read, strict=self.strict)  # type: ignore[arg-type]
+        self._queries[key] = parsed
+        if len(self._queries) > QUERY_CACHE_SIZE:
+            self._queries.popitem(last=False)
+        return parsed
 
     # -- collection types -----------------------------------------------------------
 
