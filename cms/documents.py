@@ -142,7 +142,7 @@ class DocumentService:
                 continue
             results.append({})
             pending.append((index, self._from_event(event, clean), event))
-        batch = pending
+        batch, known = await self._known_references(pending, results)
         ids: dict[int, int] = {}
         if batch:
             now = dt.datetime.now(dt.timezone.utc)
@@ -150,7 +150,8 @@ class DocumentService:
                 for index, clean, _ in batch:
                     entry = _assign(self.model(), await self._scalars(clean.scalars))
                     entry.publishedAt = now
-                    await self._set_to_one_columns(entry, clean.relations, conn)
+                    for name, write in clean.relations.items():  # to-one columns, resolved above
+                        setattr(entry, f"{name}_id", known[(name, write.connect[-1])] if write.connect else None)
                     await self._save(entry, conn)
                     await self._check_condition(entry.id, access, conn)
                     ids[index] = entry.id
@@ -162,6 +163,38 @@ class DocumentService:
                 results[index] = event.result = by_id[ids[index]]
                 await self.app.lifecycles.fire("afterCreate", event)
         return results
+
+    async def _known_references(self, pending: list[tuple[int, CleanData, LifecycleEvent]],
+                                results: list[Any]) -> tuple[list[tuple[int, CleanData, LifecycleEvent]], dict[tuple[str, Any], int]]:
+        """Resolve the batch's relation references with one query per relation;
+        items naming a missing document get their error and leave the batch."""
+        wanted: dict[str, set[Any]] = {}
+        for _, clean, _ in pending:
+            for name, write in clean.relations.items():
+                wanted.setdefault(name, set()).update(write.connect[-1:])
+        known: dict[tuple[str, Any], int] = {}
+        for name, refs in wanted.items():
+            model = self.app.models[self.app.models.storage(self.content_type.uid, name).target_uid]
+            doc_ids = [r for r in refs if isinstance(r, str) and _is_document_id(r)]
+            row_ids = [r for r in refs if isinstance(r, int) and 0 < r < 2**63]
+            if doc_ids:
+                for document_id, row_id in await model.filter(documentId__in=doc_ids).values_list("documentId", "id"):
+                    known[(name, document_id)] = row_id
+            if row_ids:
+                for row_id in await model.filter(id__in=row_ids).values_list("id", flat=True):
+                    known[(name, row_id)] = row_id
+        batch = []
+        for item in pending:
+            index, clean, _ = item
+            missing = [(n, w.connect[-1]) for n, w in clean.relations.items() if w.connect and (n, w.connect[-1]) not in known]
+            if missing:
+                name, ref = missing[0]
+                message = f'Document with id "{ref}" not found'
+                results[index] = ValidationError(message, {"errors": [
+                    {"path": [name], "message": message, "name": "ValidationError", "value": ref}]})
+            else:
+                batch.append(item)
+        return batch, known
 
     async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None,
                      actor: int | None = None) -> Document:

@@ -46,8 +46,15 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 
 def new_document_id() -> str:
-    """A random 24-character lowercase alphanumeric id, the public key of an entry."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(24))
+    """A random 24-character lowercase alphanumeric id, the public key of an entry.
+
+    One draw of random bytes per id (not one per character); bytes of 252 and
+    above are rejected so that each of the 36 characters is equally likely.
+    """
+    chars: list[str] = []
+    while len(chars) < 24:
+        chars += [_ALPHABET[b % 36] for b in secrets.token_bytes(32) if b < 252]
+    return "".join(chars[:24])
 
 
 class Models:

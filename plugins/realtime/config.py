@@ -21,8 +21,9 @@ class RealtimeConfig:
     #: per socket: sustained messages per second, and the burst allowed above it
     send_rate: float = 20.0
     send_burst: int = 40
-    #: messages waiting for their commit above which senders are told "overloaded"
-    max_pending: int = 2000
+    #: messages being handled or waiting for their commit above which new sends are
+    #: refused with "overloaded" (300 is about a third of a second of commits)
+    max_pending: int = 300
     #: group commit: how long a batch gathers messages (milliseconds) and its largest size
     batch_window_ms: float = 2.0
     batch_max: int = 500

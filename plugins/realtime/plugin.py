@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("cms.realtime")
 Handler = Callable[[SocketState, Any], Awaitable[Any]]
 AUTH_TYPE = "plugin::users-permissions.user"
+#: events that write a message, counted against ``max_pending``
+SENDS = frozenset({"chat:send", "sendMessage"})
 
 
 class Realtime(Plugin):
@@ -57,6 +59,8 @@ class Realtime(Plugin):
         self.sio = app.socket_server(**options)
         self.shared: SharedState = make_state(self.config.redis_url)
         self.sockets: dict[str, SocketState] = {}
+        #: chat sends being handled now (see ``max_pending``)
+        self.sends_in_flight = 0
         self.presence = Presence(self)
         self.chat = Chat(self)
         self.ayna = Ayna(self)
@@ -174,11 +178,19 @@ class Realtime(Plugin):
         string_ack = event in self._string_acks
         data = args[0] if args else None
         state = self.sockets.get(sid)
+        counted = False
         try:
             if state is None:
                 raise SocketError("unavailable", "This connection is closing")
             if handler is None:
                 raise SocketError("unknown_event", f"Unknown event {event!r}")
+            if event in SENDS:
+                # Refuse before any work when more sends are in flight than the writer may
+                # queue: above capacity the sender hears so at once instead of waiting seconds.
+                if self.sends_in_flight >= self.config.max_pending:
+                    raise SocketError("overloaded", "The server is overloaded, try again shortly")
+                self.sends_in_flight += 1
+                counted = True
             result = await handler(state, data)
         except (SocketError, ApplicationError) as exc:
             return exc.message if string_ack else error(exc)
@@ -186,6 +198,9 @@ class Realtime(Plugin):
             log.exception("event %s failed", event)
             message = "Something went wrong, please try again"
             return message if string_ack else {"ok": False, "error": {"name": "server_error", "message": message}}
+        finally:
+            if counted:
+                self.sends_in_flight -= 1
         return None if string_ack else ok(result)
 
     # -- users changed elsewhere ------------------------------------------------------------

@@ -17,6 +17,7 @@ holds for no entry.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class PermissionEngine:
         self._roles: dict[int, RoleGrants] = {}
         self._by_type: dict[str, int] = {}
         self._loaded_at = 0.0
+        self._reloading: asyncio.Future[None] | None = None
         self._variables: dict[str, VariableProvider] = {}
 
     def add_variable(self, name: str, provider: VariableProvider) -> None:
@@ -60,8 +62,22 @@ class PermissionEngine:
         self._loaded_at = 0.0
 
     async def refresh(self) -> None:
+        """Reload grants when older than ``ttl``; one reload at a time, others keep the current grants."""
         if time.monotonic() - self._loaded_at < self.ttl:
             return
+        if self._reloading is not None:
+            if self._loaded_at:  # grants exist: use them while the reload runs
+                return
+            await self._reloading
+            return
+        self._reloading = asyncio.get_running_loop().create_future()
+        try:
+            await self._reload()
+        finally:
+            self._reloading.set_result(None)
+            self._reloading = None
+
+    async def _reload(self) -> None:
         Role = self.app.models["plugin::users-permissions.role"]
         Permission = self.app.models["plugin::users-permissions.permission"]
         roles = {r["id"]: RoleGrants(r["id"], r["type"]) for r in await Role.all().values("id", "type")}
