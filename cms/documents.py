@@ -174,24 +174,14 @@ class DocumentService:
                 wanted.setdefault(name, set()).update(write.connect[-1:])
         known: dict[tuple[str, Any], int] = {}
         for name, refs in wanted.items():
-            model = self.app.models[self.app.models.storage(self.content_type.uid, name).target_uid]
-            doc_ids = [r for r in refs if isinstance(r, str) and _is_document_id(r)]
-            row_ids = [r for r in refs if isinstance(r, int) and 0 < r < 2**63]
-            if doc_ids:
-                for document_id, row_id in await model.filter(documentId__in=doc_ids).values_list("documentId", "id"):
-                    known[(name, document_id)] = row_id
-            if row_ids:
-                for row_id in await model.filter(id__in=row_ids).values_list("id", flat=True):
-                    known[(name, row_id)] = row_id
+            target = self.app.models.storage(self.content_type.uid, name).target_uid
+            known.update(((name, ref), row_id) for ref, row_id in (await self._lookup(target, refs)).items())
         batch = []
         for item in pending:
             index, clean, _ = item
             missing = [(n, w.connect[-1]) for n, w in clean.relations.items() if w.connect and (n, w.connect[-1]) not in known]
             if missing:
-                name, ref = missing[0]
-                message = f'Document with id "{ref}" not found'
-                results[index] = ValidationError(message, {"errors": [
-                    {"path": [name], "message": message, "name": "ValidationError", "value": ref}]})
+                results[index] = _not_found(*missing[0])
             else:
                 batch.append(item)
         return batch, known
@@ -286,22 +276,25 @@ class DocumentService:
             message = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} errors occurred"
             raise ValidationError(message, {"errors": errors})
 
-    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any) -> list[int]:
-        """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
+    async def _lookup(self, uid: str, refs: Any, conn: Any = None) -> dict[Any, int]:
+        """The row id of each reference that exists: documentIds, or row ids."""
         model = self.app.models[uid]
         doc_ids = [r for r in refs if isinstance(r, str) and _is_document_id(r)]
-        row_ids = [r for r in refs if isinstance(r, int) and 0 < r < 2**63]
-        by_doc = dict(await model.filter(documentId__in=doc_ids).using_db(conn).values_list("documentId", "id")) if doc_ids else {}
-        existing = set(await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True)) if row_ids else set()
-        ids = []
+        row_ids = [r for r in refs if isinstance(r, int) and not isinstance(r, bool) and 0 < r < 2**63]
+        found: dict[Any, int] = {}
+        if doc_ids:
+            found.update(await model.filter(documentId__in=doc_ids).using_db(conn).values_list("documentId", "id"))
+        if row_ids:
+            found.update((i, i) for i in await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True))
+        return found
+
+    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any) -> list[int]:
+        """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
+        found = await self._lookup(uid, refs, conn)
         for ref in refs:
-            found = by_doc.get(ref) if isinstance(ref, str) else (ref if ref in existing else None)
-            if found is None:
-                raise ValidationError(f'Document with id "{ref}" not found', {
-                    "errors": [{"path": [path], "message": f'Document with id "{ref}" not found',
-                                "name": "ValidationError", "value": ref}]})
-            ids.append(found)
-        return ids
+            if ref not in found:
+                raise _not_found(path, ref)
+        return [found[ref] for ref in refs]
 
     async def _set_to_one_columns(self, entry: Any, relations: dict[str, RelationWrite], conn: Any) -> None:
         for name, write in relations.items():
@@ -362,6 +355,11 @@ class DocumentService:
     async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
         if access.condition is not None and not await self._matches(entry_id, access, conn):
             raise ForbiddenError()
+
+
+def _not_found(path: str, ref: Any) -> ValidationError:
+    message = f'Document with id "{ref}" not found'
+    return ValidationError(message, {"errors": [{"path": [path], "message": message, "name": "ValidationError", "value": ref}]})
 
 
 def _assign(entry: Any, values: dict[str, Any]) -> Any:
