@@ -65,13 +65,18 @@ class Models:
     """
 
     def __init__(self, module: types.ModuleType, by_uid: dict[str, type[Model]], registry: Registry,
-                 storage: dict[tuple[str, str], Storage], joined_to_one: frozenset[tuple[str, str]] = frozenset()):
+                 storage: dict[tuple[str, str], Storage]):
         self.module = module
         self.registry = registry
         self._by_uid = by_uid
         self._storage = storage
-        #: (UID, attribute) of to-one relations stored in a join table (see module docs)
-        self.joined_to_one = joined_to_one
+
+    @property
+    def joined_to_one(self) -> frozenset[tuple[str, str]]:
+        """(UID, attribute) of to-one relations stored in a join table (see module docs)."""
+        return frozenset((uid, name) for (uid, name), storage in self._storage.items()
+                         if storage.kind == "join" and storage.owning
+                         and not self.registry.get(uid).attributes[name].is_to_many)
 
     def storage(self, uid: str, attribute: str) -> Storage:
         """Where the links of relation ``attribute`` of type ``uid`` live."""
@@ -141,7 +146,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
                 storage[(ct.uid, attr.name)] = owner.flipped(attr.target, registry.get(attr.target).collection_name)
     module.__all__ = [m.__name__ for m in by_uid.values()]  # type: ignore[attr-defined]
     sys.modules[module_name] = module
-    return Models(module, by_uid, registry, storage, frozenset(links.joined))
+    return Models(module, by_uid, registry, storage)
 
 
 class _ForeignKeyGraph:
@@ -149,12 +154,10 @@ class _ForeignKeyGraph:
 
     def __init__(self) -> None:
         self.edges: dict[str, set[str]] = {}
-        self.joined: list[tuple[str, str]] = []
 
-    def add(self, source: str, attribute: str, target: str) -> bool:
-        """Record ``source.attribute → target``; False if it must live in a join table."""
+    def add(self, source: str, target: str) -> bool:
+        """Record a foreign key ``source → target``; False if it must live in a join table."""
         if source != target and self._reaches(target, source):
-            self.joined.append((source, attribute))
             return False
         self.edges.setdefault(source, set()).add(target)
         return True
@@ -188,7 +191,7 @@ def _relation_field(ct: ContentType, attr: Attribute, registry: Registry, links:
     to = f"{APP_LABEL}.{target.model_name}"
     reverse = attr.inversed_by or attr.mapped_by
     to_one = attr.relation in ("manyToOne", "oneWay", "oneToOne")
-    if to_one and links.add(ct.uid, attr.name, target.uid):
+    if to_one and links.add(ct.uid, target.uid):
         factory = fields.OneToOneField if attr.relation == "oneToOne" else fields.ForeignKeyField
         column = f"{column_name(attr.name)}_id"
         field = factory(
