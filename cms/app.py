@@ -62,6 +62,8 @@ class CMS:
         self.db_config = database.tortoise_config(settings, models.module_name)
         #: reads documents with SQL compiled from Strapi queries (REST, admin, realtime)
         self.reader = Reader(Compiler(registry, models, settings.dialect))
+        #: per content type, the transactions that concurrent creates share (cms.documents.CommitGroup)
+        self.commit_groups: dict[str, Any] = {}
         #: the permission hook of every request; see :mod:`cms.permissions`
         self.authorizer: Authorizer = allow_all if settings.develop else deny_all
         #: who callers are (sockets, plugins); see :class:`cms.permissions.Identity`

@@ -123,3 +123,19 @@ def test_odd_document_ids_are_404(api: httpx.Client, blog: dict[str, Any], docum
 def test_decimals_outside_the_column_are_a_400(api: httpx.Client, blog: dict[str, Any], value: Any) -> None:
     err = error(api.post("/api/writers", json={"data": {"name": "D", "salary": value}}), 400)
     assert err["details"]["errors"][0]["path"] == ["salary"]
+
+
+async def test_concurrent_creates_share_commits_but_fail_alone(blog_server: Any, blog: dict[str, Any]) -> None:
+    """Creates arriving together are committed together; one bad create fails alone."""
+    import asyncio
+
+    async with httpx.AsyncClient(base_url=blog_server.url, timeout=10) as client:
+        bodies = [{"label": f"burst-{n}"} for n in range(30)]
+        bodies[7] = {"label": "burst-3"}  # a duplicate of a unique label within the same burst
+        bodies[19] = {"label": "burst-bad", "writers": ["x" * 24]}  # a relation to nothing
+        answers = await asyncio.gather(*(client.post("/api/tags", json={"data": b}) for b in bodies))
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(400) == 2 and statuses.count(201) == 28
+    assert statuses[19] == 400
+    listed = httpx.get(f"{blog_server.url}/api/tags?pagination[pageSize]=100&filters[label][$startsWith]=burst")
+    assert {t["label"] for t in listed.json()["data"]} == {f"burst-{n}" for n in range(30) if n not in (7, 19)}
