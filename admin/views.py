@@ -58,8 +58,6 @@ if TYPE_CHECKING:
     from admin.site import Site
 
 _FILTERS = Filters()
-#: system fields shown beside the attributes (never written through the forms)
-_SYSTEM_SORTABLE = ("id", "createdAt", "updatedAt")
 
 
 class Entry:
@@ -109,11 +107,9 @@ class ContentTypeView(BaseModelView):
         self._private = [a.name for a in ct.scalar_attributes() if a.private and a.type != "password"]
         self.relations: dict[str, str] = {}  # attribute → target view key
         self.fields = self._build_fields()
-        names = {f.name for f in self.fields}
-        self.searchable_fields = [f.name for f in self.fields
-                                  if _FILTERS.filters_for(f) and not f.exclude_from_list and f.name in names]
+        self.searchable_fields = [f.name for f in self.fields if _FILTERS.filters_for(f) and not f.exclude_from_list]
         self.sortable_fields = [f.name for f in self.fields if f.orderable and not isinstance(f, (HasOne, HasMany))
-                                and (f.name in _SYSTEM_SORTABLE or f.name in ct.attributes) and not f.exclude_from_list]
+                                and not f.exclude_from_list]
         self.fields_default_sort = [("id", True)]
         super().__init__()
 
@@ -256,10 +252,7 @@ class ContentTypeView(BaseModelView):
         return await self._entries(documents)
 
     async def count(self, request: Request, q: str | None = None, filters: FilterGroup | None = None) -> int:
-        query = Query(filters=self._where(request, filters), search=q or None, fields=(),
-                      pagination=Pagination("offset", 0, 0))
-        _, total = await self.app.reader.find_many(self.ct, query)
-        return int(total or 0)
+        return await self.service.count(Query(filters=self._where(request, filters), search=q or None))
 
     async def _by_ids(self, request: Request, ids: list[int]) -> list[Entry]:
         if not ids:

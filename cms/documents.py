@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,6 +30,7 @@ from cms.lifecycles import LifecycleEvent
 from cms.passwords import hash_password_async
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Pagination, Query
+from cms.query.reader import FIRST
 from cms.query.sql import SQL, quote
 from cms.validation import CleanData, RelationWrite, validate
 
@@ -86,11 +88,17 @@ class DocumentService:
 
     async def find_first(self, query: Query | None = None, access: Access = OPEN) -> Document | None:
         """The single type's entry (or the first match), None when there is none."""
-        query = query or Query()
-        one = Query(filters=query.filters, fields=query.fields, populate=query.populate,
-                    pagination=Pagination("offset", 0, 1, with_count=False))
-        documents, _ = await self.find_many(one, access)
+        documents, _ = await self.find_many(replace(query or Query(), pagination=FIRST), access)
         return documents[0] if documents else None
+
+    async def count(self, query: Query | None = None, access: Access = OPEN) -> int:
+        """How many entries match ``query`` (the ``beforeCount``/``afterCount`` hooks run around it)."""
+        event = self._event("count", query=query or Query())
+        await self.app.lifecycles.fire("beforeCount", event)
+        event.result = await self.app.reader.count(self.content_type, event.params["query"], access.variables,
+                                                   access.condition)
+        await self.app.lifecycles.fire("afterCount", event)
+        return int(event.result)
 
     # -- writes ---------------------------------------------------------------------
 
@@ -148,14 +156,16 @@ class DocumentService:
                 results.append(exc)
                 continue
             results.append({})
-            pending.append((index, self._from_event(event, clean), event))
+            clean = self._from_event(event, clean)
+            clean.scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
+            pending.append((index, clean, event))
         batch, known = await self._known_references(pending, results)
         ids: dict[int, int] = {}
         if batch:
             now = dt.datetime.now(dt.timezone.utc)
             async with in_transaction() as conn:
                 for index, clean, _ in batch:
-                    entry = _assign(self.model(), await self._scalars(clean.scalars))
+                    entry = _assign(self.model(), clean.scalars)
                     entry.publishedAt = now
                     for name, write in clean.relations.items():  # to-one columns, resolved above
                         setattr(entry, f"{name}_id", known[(name, write.connect[-1])] if write.connect else None)

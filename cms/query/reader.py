@@ -15,6 +15,7 @@ import decimal
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -23,9 +24,11 @@ from tortoise import Tortoise
 from cms.content import ContentType
 from cms.models.fields import column_name
 from cms.query.ast import Node, Pagination, Populate, Query
-from cms.query.sql import SQL, Compiler, quote
+from cms.query.sql import SQL, SYSTEM_COLUMNS, Compiler, quote
 
 Document = dict[str, Any]
+#: the pagination of "the first match"
+FIRST = Pagination("offset", 0, 1, with_count=False)
 _IN_CHUNK = 500
 
 
@@ -99,16 +102,21 @@ class Reader:
         total = None
         page = query.pagination
         if page is None or page.with_count:
-            count_sql = SQL(self.dialect)
-            total = (await self._fetch(self.compiler.count(ct, query, count_sql, variables, extra), count_sql.params))[0][0]
+            total = await self.count(ct, query, variables, extra)
         return documents, total
 
     async def find_one(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
                        extra: Node | None = None) -> Document | None:
-        one = Query(filters=query.filters, fields=query.fields, populate=query.populate,
-                    pagination=Pagination("offset", 0, 1, with_count=False))
-        documents, _ = await self.find_many(ct, one, variables, extra)
+        """The first document ``query`` matches (its sort applies), or None."""
+        documents, _ = await self.find_many(ct, replace(query, pagination=FIRST), variables, extra)
         return documents[0] if documents else None
+
+    async def count(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
+                    extra: Node | None = None) -> int:
+        """How many documents ``query`` matches (its pagination, fields and populate do not matter)."""
+        sql = SQL(self.dialect)
+        rows = await self._fetch(self.compiler.count(ct, query, sql, variables, extra), sql.params)
+        return int(rows[0][0])
 
     # -- populate -------------------------------------------------------------------
 
@@ -197,7 +205,7 @@ class _Shaper:
             system = [s for s in system if s in fields]
         self._names = ["id", "documentId", *(a.name for a in wanted), *system]
         self._columns = ["id", "document_id", *(column_name(a.name) for a in wanted),
-                         *({"createdAt": "created_at", "updatedAt": "updated_at", "publishedAt": "published_at"}[s] for s in system)]
+                         *(SYSTEM_COLUMNS[s] for s in system)]
         converters = _CONVERTERS[dialect]
         kinds = ["integer", "string", *(a.type for a in wanted), *("datetime" for _ in system)]
         self._convert: list[Callable[[Any], Any] | None] = [converters.get(k) for k in kinds]

@@ -36,7 +36,7 @@ def respond(body: Any, status: int = 200) -> HTTPResponse:
     return HTTPResponse(orjson.dumps(body), status=status, content_type=JSON)
 
 
-def pagination_meta(page: Pagination | None, total: int | None, count: int) -> dict[str, Any]:
+def pagination_meta(page: Pagination | None, total: int | None) -> dict[str, Any]:
     """``meta.pagination`` exactly as Strapi shapes it for each mode."""
     if page is None:
         return {}
@@ -107,7 +107,7 @@ class Controller:
         access = await self.authorize(request, "find")
         query = self.query(request, access, "find")
         documents, total = await self.service.find_many(query, access)
-        return respond({"data": documents, "meta": pagination_meta(query.pagination, total, len(documents))})
+        return respond({"data": documents, "meta": pagination_meta(query.pagination, total)})
 
     async def find_one(self, request: Request, document_id: str) -> HTTPResponse:
         access = await self.authorize(request, "findOne")

@@ -15,14 +15,12 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from cms import database
 from cms.content import ContentType
 from cms.errors import ApplicationError
 from cms.lifecycles import LifecycleEvent
 from cms.permissions import Caller
-from cms.query.ast import And, Condition, Node
+from cms.query.ast import And, Condition, Node, Query
 from cms.query.filters import parse_filters
-from cms.query.sql import SQL, quote
 from cms.rest.routes import exposed
 from plugins.realtime.sockets import SocketError, SocketState, payload
 
@@ -141,11 +139,8 @@ class ContentEvents:
     async def _matches(self, ct: ContentType, entry_id: int, nodes: list[Node], variables: dict[str, Any]) -> bool:
         if not nodes:
             return True
-        reader = self.rt.app.reader
-        sql = SQL(reader.dialect)
-        where = reader.compiler.node(ct, "t0", And((Condition(("id",), "$eq", entry_id), *nodes)), sql, variables)
-        _, rows = await database.connection().execute_query(f"SELECT 1 FROM {quote(ct.collection_name)} t0 WHERE {where}", sql.params)
-        return bool(rows)
+        entry = Query(filters=Condition(("id",), "$eq", entry_id), fields=())
+        return await self.rt.app.reader.find_one(ct, entry, variables, And(tuple(nodes))) is not None
 
 
 def _caller_spec(caller: Caller) -> dict[str, Any]:

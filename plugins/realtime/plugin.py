@@ -66,7 +66,7 @@ class Realtime(Plugin):
         self.ayna = Ayna(self)
         self.content = ContentEvents(self)
         self.writer = MessageWriter(DocumentService(app, MESSAGE), self.config.batch_window_ms / 1000,
-                                    self.config.batch_max, self.config.max_pending)
+                                    self.config.batch_max)
         self._string_acks = {"register", "login", "join", "sendMessage"}
         self.events: dict[str, Handler] = {
             "register": self.ayna.register, "login": self.ayna.login, "join": self.ayna.join,

@@ -3,9 +3,9 @@
 One INSERT and commit per message caps a process near 420 messages/s
 (DESIGN.md §2); gathering the messages that arrive within ``window`` and
 committing them together costs almost nothing per message. Every sender is
-acknowledged only after the batch holding its message is committed. When
-more than ``max_pending`` messages wait, new ones are refused at once
-(``overloaded``) instead of letting queues and latency grow without bound.
+acknowledged only after the batch holding its message is committed. The
+queue stays bounded because the plugin refuses sends (``overloaded``) once
+``max_pending`` are in flight, before they reach the writer.
 """
 
 from __future__ import annotations
@@ -22,19 +22,14 @@ log = logging.getLogger("cms.realtime.writer")
 
 
 class MessageWriter:
-    def __init__(self, service: DocumentService, window: float, max_batch: int, max_pending: int) -> None:
+    def __init__(self, service: DocumentService, window: float, max_batch: int) -> None:
         self.service = service
         self.window = window
         self.max_batch = max_batch
-        self.max_pending = max_pending
         self._queue: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-
-    @property
-    def pending(self) -> int:
-        return len(self._queue)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="realtime-message-writer")
@@ -50,8 +45,6 @@ class MessageWriter:
         """The stored message once committed; SocketError when refused."""
         if self._closing:
             raise SocketError("unavailable", "The server is shutting down")
-        if len(self._queue) >= self.max_pending:
-            raise SocketError("overloaded", "The server is overloaded, try again shortly")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._queue.append((data, future))
         self._wakeup.set()

@@ -73,7 +73,7 @@ def bind_user_routes(up: UsersPermissions) -> None:
     async def count(request: Request) -> HTTPResponse:
         access = await up.strategy.authorize(request, f"{USER}.count", ct)
         parsed = query(request, access, "find")
-        _, total = await app.reader.find_many(ct, Query(filters=parsed.filters, fields=()), access.variables, access.condition)
+        total = await app.reader.count(ct, Query(filters=parsed.filters), access.variables, access.condition)
         return respond(total)
 
     async def find_one(request: Request, user_id: int) -> HTTPResponse:
