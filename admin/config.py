@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from cms.config import ConfigError
+from cms.config import ConfigError, read_settings, setting_source
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,9 @@ class AdminConfig:
 
 
 def load_config(table: dict[str, Any]) -> AdminConfig:
-    known = {f.name: f for f in fields(AdminConfig)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f'plugin "admin": unknown key "{key}" (known: {", ".join(sorted(known))})')
-        expected, words = {"str": (str, "a string"), "int": (int, "an integer"),
-                           "bool": (bool, "true or false")}[str(known[key].type)]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f'plugin "admin": "{key}" must be {words}, not {value!r}')
-        if expected is int and value < 1:
-            raise ConfigError(f'plugin "admin": "{key}" must be at least 1')
-        values[key] = value
-    return AdminConfig(**values)
+    """The ``[admin]`` table typed by :class:`AdminConfig` (``CMS_PLUGINS_ADMIN_*`` converted too)."""
+    config = read_settings(AdminConfig, table, "admin")
+    for key in ("login_max_failures", "login_lockout_seconds", "session_hours", "remember_days"):
+        if getattr(config, key) < 1:
+            raise ConfigError(f"{setting_source(table, 'admin', key)} must be at least 1")
+    return config

@@ -8,6 +8,22 @@ Defaults live on the dataclasses below; this module is the only reader of
 ``config/``. A wrong value stops start-up with a :class:`ConfigError` naming the
 file (or variable) and the key.
 
+Every setting is typed by the dataclass field that declares it, core or
+plugin, and one conversion applies everywhere: a TOML value is checked, an
+environment string converted (``"262144"`` for ``int``, ``"a,b"`` for
+``list[str]``, ``"off"`` for ``bool``, a choice of a ``Literal``). The core
+sections are converted here. A plugin's types are known only once it is
+imported, so plugin overrides are left as they came: each
+``CMS_PLUGINS_<PLUGIN>_<KEY>`` becomes an :class:`EnvValue` (the text, tagged
+with its variable) in the plugin's :class:`PluginTable` (which knows its file),
+and the plugin's ``load_config`` calls ``read_settings(ItsConfig, table,
+name)``. Hence no key needs a line in plugins.toml to be overridable, an
+environment string is never mistaken for a file value, and every error names
+the variable or the file. A variable naming a key the plugin does not declare
+is refused like an unknown key in the file (a mistyped variable would
+otherwise change nothing, silently); variables of plugins that plugins.toml
+does not list are ignored.
+
 Secrets are never in the repository: on first start they are generated into
 ``config/secrets.toml`` (git-ignored, mode 0600) unless given by environment.
 """
@@ -15,15 +31,18 @@ Secrets are never in the repository: on first start they are generated into
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import secrets
 import tomllib
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 Mode = Literal["develop", "production"]
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -37,6 +56,13 @@ class ServerSettings:
     #: the one key that picks the ASGI server (uvicorn is faster for sockets, see DESIGN.md §2)
     asgi_server: Literal["uvicorn", "granian"] = "uvicorn"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: one INFO line per HTTP request on logger ``cms.access`` (method, path, status, ms;
+    #: never query strings, headers or bodies). Off by default: it costs a log write per request.
+    access_log: bool = False
+    #: accept the permessage-deflate websocket extension that browsers and Node's ws offer.
+    #: Off by default, as in socket.io's Node server: compressing every broadcast frame costs
+    #: far more CPU than the bandwidth it saves on small chat packets.
+    ws_per_message_deflate: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,8 +103,9 @@ class Settings:
     database: DatabaseSettings
     api: ApiSettings
     secrets: Secrets = field(repr=False)
-    #: plugin name → its table from plugins.toml (with overrides); plugins validate their own keys
-    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: plugin name → its table from plugins.toml with ``CMS_PLUGINS_*`` overrides as
+    #: :class:`EnvValue`; each plugin reads its own with :func:`read_settings`
+    plugins: Mapping[str, PluginTable] = field(default_factory=dict)
 
     @property
     def develop(self) -> bool:
@@ -161,13 +188,66 @@ def _section(path: Path, name: str, cls: type, env: Mapping[str, str]) -> tuple[
         if key not in known:
             raise ConfigError(f'{path}: unknown key "{key}" (known: {", ".join(sorted(known))})')
     where = {key: f'{path}: "{key}"' for key in data}
-    values = {key: _coerce(value, hints[key], where[key]) for key, value in data.items()}
+    values = {key: _convert(value, hints[key], where[key]) for key, value in data.items()}
     for key in known:
         var = f"CMS_{name.upper()}_{key.upper()}"
         if var in env:
             where[key] = f"environment variable {var}"
-            values[key] = _coerce(env[var], hints[key], where[key], from_env=True)
+            values[key] = _convert(env[var], hints[key], where[key], from_env=True)
     return cls(**values), where
+
+
+class EnvValue(str):
+    """A plugin setting given by an environment variable: raw text, converted by
+    :func:`read_settings` once the plugin says which type the key has."""
+
+    var: str
+
+    def __new__(cls, text: str, var: str) -> EnvValue:
+        value = super().__new__(cls, text)
+        value.var = var
+        return value
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # copy and pickle keep the tag
+        return str(self), self.var
+
+
+class PluginTable(dict[str, Any]):
+    """One plugin's settings: its plugins.toml table (TOML values) and its environment
+    overrides (:class:`EnvValue`); ``path`` is the file, for error messages."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, path: Path | None = None) -> None:
+        super().__init__(values or {})
+        self.path = path
+
+
+def setting_source(raw: Mapping[str, Any], owner: str, key: str) -> str:
+    """Where plugin ``owner``'s ``key`` in ``raw`` came from, to begin an error message."""
+    value = raw.get(key)
+    if isinstance(value, EnvValue):
+        return f"environment variable {value.var}"
+    path = getattr(raw, "path", None)
+    return f'{path}: [{owner}] "{key}"' if path else f'plugin "{owner}": "{key}"'
+
+
+def read_settings(cls: type[T], raw: Mapping[str, Any], owner: str) -> T:
+    """``cls`` (a dataclass) from a plugin's table: file values are checked and
+    :class:`EnvValue` text converted by each field's declared type; keys the
+    dataclass does not declare are refused, naming the plugin and the known keys."""
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            if isinstance(value, EnvValue):
+                where = f'environment variable {value.var}: plugin "{owner}":'
+            elif path := getattr(raw, "path", None):
+                where = f"{path}: [{owner}]"
+            else:
+                where = f'plugin "{owner}":'
+            raise ConfigError(f'{where} unknown key "{key}" (known: {", ".join(sorted(known))})')
+        values[key] = _convert(value, hints[key], setting_source(raw, owner, key), isinstance(value, EnvValue))
+    return cls(**values)
 
 
 def _env_prefix(plugin: str) -> str:
@@ -175,13 +255,15 @@ def _env_prefix(plugin: str) -> str:
     return f"CMS_PLUGINS_{plugin.upper().replace('-', '_')}_"
 
 
-def _plugins(path: Path, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+def _plugins(path: Path, env: Mapping[str, str]) -> dict[str, PluginTable]:
+    """Each plugin's table, with its ``CMS_PLUGINS_<PLUGIN>_<KEY>`` overrides left as
+    :class:`EnvValue` text (the plugin knows the types; see the module docstring)."""
     data = _read_toml(path)
-    plugins: dict[str, dict[str, Any]] = {}
+    plugins: dict[str, PluginTable] = {}
     for name, table in data.items():
         if not isinstance(table, dict):
             raise ConfigError(f'{path}: "{name}" must be a table ([{name}])')
-        plugins[name] = dict(table)
+        plugins[name] = PluginTable(table, path)
     # longest name first, so CMS_PLUGINS_AUDIT_LOG_PATH goes to "audit_log", not "audit"
     by_prefix = sorted(((_env_prefix(n), n) for n in plugins), key=lambda item: -len(item[0]))
     for var, raw in env.items():
@@ -190,32 +272,61 @@ def _plugins(path: Path, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
             continue
         prefix, name = owner
         key = var.removeprefix(prefix).lower()
-        if not key:
-            continue
-        current = plugins[name].get(key)
-        kind = type(current) if current is not None else str
-        plugins[name][key] = _coerce(raw, kind, f"environment variable {var}", from_env=True)
+        if key:
+            plugins[name][key] = EnvValue(raw, var)
     return plugins
 
 
-def _coerce(value: Any, kind: Any, where: str, from_env: bool = False) -> Any:
-    """Check (file) or convert (environment string) ``value`` to ``kind``."""
-    choices = get_args(kind) if getattr(kind, "__origin__", None) is Literal else ()
-    if choices:
-        if value not in choices:
-            raise ConfigError(f"{where} must be one of {', '.join(map(str, choices))}, not {value!r}")
+_DESCRIPTIONS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+_PLURALS = {int: "integers", float: "numbers", str: "strings"}
+
+
+def _describe(kind: Any) -> str:
+    """``kind`` in words, for "must be ..." messages."""
+    origin, args = get_origin(kind), get_args(kind)
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, args))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in args)
+    if kind is list or origin is list:
+        return "a list of " + _PLURALS[args[0]] if args and args[0] in _PLURALS else "a list"
+    return _DESCRIPTIONS.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+def _convert(value: Any, kind: Any, where: str, from_env: bool = False) -> Any:
+    """Check a TOML value, or convert an environment string, to the declared type ``kind``.
+
+    Environment text: booleans are 1/0, true/false, yes/no, on/off; lists are
+    comma-separated; a union tries its non-string members before ``str``, so
+    ``str | int`` turns ``"3600"`` into 3600 and keeps ``"30d"``.
+    """
+    origin, args = get_origin(kind), get_args(kind)
+    if kind is Any:
         return value
-    if kind is bool:
-        if from_env:
-            lowered = str(value).lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-        elif isinstance(value, bool):
+    if origin is Literal:
+        for choice in args:
+            if value == choice or (from_env and value == str(choice)):
+                return choice
+    elif origin in (Union, types.UnionType):
+        for member in sorted(args, key=lambda arg: arg is str):
+            try:
+                return _convert(value, member, where, from_env)
+            except ConfigError:
+                pass
+    elif kind is list or origin is list:
+        items = [part.strip() for part in value.split(",") if part.strip()] if from_env else value
+        if isinstance(items, list):
+            try:
+                return [_convert(item, args[0] if args else Any, where, from_env) for item in items]
+            except ConfigError:
+                pass
+    elif kind is bool:
+        text = str(value).strip().lower()
+        if from_env and text in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return text in ("1", "true", "yes", "on")
+        if isinstance(value, bool) and not from_env:
             return value
-        raise ConfigError(f"{where} must be true or false, not {value!r}")
-    if kind is int:
+    elif kind is int:
         if from_env:
             try:
                 return int(value)
@@ -223,25 +334,21 @@ def _coerce(value: Any, kind: Any, where: str, from_env: bool = False) -> Any:
                 pass
         elif isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{where} must be an integer, not {value!r}")
-    if kind is float:
-        try:
-            if from_env or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-                return float(value)
-        except ValueError:
-            pass
-        raise ConfigError(f"{where} must be a number, not {value!r}")
-    if kind is list:
-        if from_env:
-            return [item.strip() for item in str(value).split(",") if item.strip()]
-        if isinstance(value, list):
-            return value
-        raise ConfigError(f"{where} must be a list, not {value!r}")
-    if kind is str:
+    elif kind is float:
+        number = None
+        if from_env or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            try:
+                number = float(value)
+            except ValueError:
+                pass
+        if number is not None and math.isfinite(number):  # nan would pass every range check
+            return number
+    elif kind is str:
         if isinstance(value, str):
-            return value
-        raise ConfigError(f"{where} must be a string, not {value!r}")
-    return value
+            return str(value)  # a plain str, not the EnvValue tag
+    else:
+        return value  # a type this reader does not know: the owner checks it
+    raise ConfigError(f"{where} must be {_describe(kind)}, not {value!r}")
 
 
 def _secrets(config_dir: Path, env: Mapping[str, str], write: bool = True) -> Secrets:

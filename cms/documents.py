@@ -17,15 +17,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from cms.content import ContentType
-from cms.errors import ForbiddenError, NotFoundError, ValidationError
+from cms.errors import ApplicationError, ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
 from cms.passwords import hash_password_async
 from cms.permissions import Access
@@ -106,102 +106,98 @@ class DocumentService:
                      actor: int | None = None) -> Document:
         """Validate and store a new entry; returns it as a document (``query`` picks fields/populate).
 
-        ``actor`` is the admin user making the change, recorded as creator and last editor.
+        ``actor`` is the admin user making the change, recorded as creator and
+        last editor. Concurrent creates of one type share a transaction (see
+        :class:`CommitGroup`): the answer comes once the entry is committed.
         """
         clean = validate(self.content_type, data, partial=False)
         event = self._event("create", data={**clean.scalars, **clean.relations})
         await self.app.lifecycles.fire("beforeCreate", event)
         clean = self._from_event(event, clean)
         scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
-
-        async def write(conn: Any) -> str:
-            entry = _assign(self.model(), scalars)
-            entry.publishedAt = dt.datetime.now(dt.timezone.utc)
-            entry.createdById = entry.updatedById = actor
-            await self._unique(clean.scalars, None, conn)
-            await self._set_to_one_columns(entry, clean.relations, conn)
-            await self._save(entry, conn)
-            await self._write_links(entry.id, clean.relations, conn)
-            await self._check_condition(entry.id, access, conn)
-            return str(entry.documentId)
-
-        document_id = await _commit_group(self.app, self.content_type.uid).run(write)
-        document = await self.find_one(document_id, _shape_only(query))
+        pending = _NewEntry(clean, scalars, access, actor, _shape_only(query) or Query())
+        document = await self.writes().submit(pending)
         event.result = document
         await self.app.lifecycles.fire("afterCreate", event)
         return document
 
-    async def create_many(self, items: list[Any], access: Access = OPEN) -> list[Document | ValidationError]:
-        """Store several entries in one transaction: one commit for the whole batch.
+    async def create_many(self, items: list[Any], access: Access = OPEN,
+                          query: Query | None = None) -> list[Document | ApplicationError]:
+        """Create several entries at once; each gets its document or its own error.
 
-        This is group commit for high write rates (the realtime plugin batches
-        chat messages this way): each item is validated and passes its
-        lifecycle hooks on its own; an invalid item gets its error in the
-        result list and the others are still written. Only attributes stored
-        in this type's own row (scalars and to-one foreign keys) can be
-        written in the batch; items with other relations are created one by
-        one. A database error fails the whole batch (nothing of it is stored).
+        They are submitted together, so they share commits like any concurrent
+        creates; one item's error never stops the others.
         """
-        results: list[Document | ValidationError] = []
-        pending: list[tuple[int, CleanData, LifecycleEvent]] = []
-        for index, data in enumerate(items):
-            try:
-                clean = validate(self.content_type, data, partial=False)
-                if any(self.app.models.storage(self.content_type.uid, n).kind != "column" for n in clean.relations):
-                    results.append(await self.create(data, access))
-                    continue
-                event = self._event("create", data={**clean.scalars, **clean.relations})
-                await self.app.lifecycles.fire("beforeCreate", event)
-            except ValidationError as exc:
-                results.append(exc)
-                continue
-            results.append({})
-            clean = self._from_event(event, clean)
-            clean.scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
-            pending.append((index, clean, event))
-        batch, known = await self._known_references(pending, results)
-        ids: dict[int, int] = {}
-        if batch:
-            now = dt.datetime.now(dt.timezone.utc)
-            async with in_transaction() as conn:
-                for index, clean, _ in batch:
-                    entry = _assign(self.model(), clean.scalars)
-                    entry.publishedAt = now
-                    for name, write in clean.relations.items():  # to-one columns, resolved above
-                        setattr(entry, f"{name}_id", known[(name, write.connect[-1])] if write.connect else None)
-                    await self._save(entry, conn)
-                    await self._check_condition(entry.id, access, conn)
-                    ids[index] = entry.id
-            documents, _ = await self.app.reader.find_many(
-                self.content_type, Query(filters=Condition(("id",), "$in", list(ids.values())),
-                                         pagination=Pagination("offset", 0, len(ids), with_count=False)))
-            by_id = {d["id"]: d for d in documents}
-            for index, _, event in batch:
-                results[index] = event.result = by_id[ids[index]]
-                await self.app.lifecycles.fire("afterCreate", event)
-        return results
+        results = await asyncio.gather(*(self.create(item, access, query) for item in items), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ApplicationError):
+                raise result
+        return list(results)  # type: ignore[arg-type]
 
-    async def _known_references(self, pending: list[tuple[int, CleanData, LifecycleEvent]],
-                                results: list[Any]) -> tuple[list[tuple[int, CleanData, LifecycleEvent]], dict[tuple[str, Any], int]]:
-        """Resolve the batch's relation references with one query per relation;
-        items naming a missing document get their error and leave the batch."""
+    def writes(self) -> CommitGroup:
+        """This type's group of concurrent creates (one per type and app)."""
+        group = self.app.commit_groups.get(self.content_type.uid)
+        if group is None:
+            group = self.app.commit_groups[self.content_type.uid] = CommitGroup(self._insert, self._read_back)
+        return group
+
+    async def _insert(self, conn: Any, batch: list[_NewEntry]) -> list[int]:
+        """Write a batch of new entries in transaction ``conn``; their row ids.
+
+        References to other entries are looked up with one query per target
+        type and grant conditions checked with one query for the batch; any
+        failure raises, and :class:`CommitGroup` retries each entry alone.
+        """
+        known = await self._references(batch, conn)
+        now = dt.datetime.now(dt.timezone.utc)
+        ids = []
+        for item in batch:
+            entry = _assign(self.model(), item.scalars)
+            entry.publishedAt = now
+            entry.createdById = entry.updatedById = item.actor
+            await self._unique(item.clean.scalars, None, conn)
+            for name, write in item.clean.relations.items():
+                storage = self.app.models.storage(self.content_type.uid, name)
+                if storage.kind == "column" and write.connect:
+                    setattr(entry, f"{name}_id", known[(storage.target_uid, write.connect[-1])])
+            await self._save(entry, conn)
+            await self._write_links(entry.id, item.clean.relations, conn)
+            ids.append(entry.id)
+        await self._check_conditions(list(zip(ids, (item.access for item in batch))), conn)
+        return ids
+
+    async def _references(self, batch: list[_NewEntry], conn: Any) -> dict[tuple[str, Any], int]:
+        """Row ids of the documents the batch's to-one columns name; a missing one is a 400."""
         wanted: dict[str, set[Any]] = {}
-        for _, clean, _ in pending:
-            for name, write in clean.relations.items():
-                wanted.setdefault(name, set()).update(write.connect[-1:])
+        for item in batch:
+            for name, write in item.clean.relations.items():
+                storage = self.app.models.storage(self.content_type.uid, name)
+                if storage.kind == "column" and write.connect:
+                    wanted.setdefault(storage.target_uid, set()).add(write.connect[-1])
         known: dict[tuple[str, Any], int] = {}
-        for name, refs in wanted.items():
-            target = self.app.models.storage(self.content_type.uid, name).target_uid
-            known.update(((name, ref), row_id) for ref, row_id in (await self._lookup(target, refs)).items())
-        batch = []
-        for item in pending:
-            index, clean, _ = item
-            missing = [(n, w.connect[-1]) for n, w in clean.relations.items() if w.connect and (n, w.connect[-1]) not in known]
-            if missing:
-                results[index] = _not_found(*missing[0])
-            else:
-                batch.append(item)
-        return batch, known
+        for target, refs in wanted.items():
+            known.update(((target, ref), row_id) for ref, row_id in (await self._lookup(target, refs, conn)).items())
+        for item in batch:
+            for name, write in item.clean.relations.items():
+                storage = self.app.models.storage(self.content_type.uid, name)
+                if storage.kind == "column" and write.connect and (storage.target_uid, write.connect[-1]) not in known:
+                    raise _not_found(name, write.connect[-1])
+        return known
+
+    async def _read_back(self, batch: list[_NewEntry], ids: list[int]) -> list[Document]:
+        """The committed entries as documents: one query per distinct fields/populate shape."""
+        shapes: dict[str, list[int]] = {}
+        for index, item in enumerate(batch):
+            shapes.setdefault(repr((item.query.fields, item.query.populate)), []).append(index)
+        documents: dict[int, Document] = {}
+        for indexes in shapes.values():
+            query = batch[indexes[0]].query
+            wanted = [ids[i] for i in indexes]
+            found, _ = await self.app.reader.find_many(self.content_type, Query(
+                filters=Condition(("id",), "$in", wanted), fields=query.fields, populate=query.populate,
+                pagination=Pagination("offset", 0, len(wanted), with_count=False)))
+            documents.update((d["id"], d) for d in found)
+        return [documents[entry_id] for entry_id in ids]
 
     async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None,
                      actor: int | None = None) -> Document:
@@ -370,30 +366,71 @@ class DocumentService:
         return bool(rows)
 
     async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
-        if access.condition is not None and not await self._matches(entry_id, access, conn):
-            raise ForbiddenError()
+        await self._check_conditions([(entry_id, access)], conn)
+
+    async def _check_conditions(self, entries: list[tuple[int, Access]], conn: Any) -> None:
+        """Every written entry must match its writer's grant condition: one query for all of them."""
+        checked = [(entry_id, access) for entry_id, access in entries if access.condition is not None]
+        reader = self.app.reader
+        for start in range(0, len(checked), 100):  # a bounded statement, whatever the batch size
+            chunk = checked[start:start + 100]
+            sql = SQL(reader.dialect)
+            terms = []
+            for entry_id, access in chunk:
+                node = And((Condition(("id",), "$eq", entry_id), access.condition))  # type: ignore[arg-type]
+                terms.append(f"({reader.compiler.node(self.content_type, 't0', node, sql, access.variables)})")
+            _, rows = await conn.execute_query(
+                f"SELECT t0.id FROM {quote(self.content_type.collection_name)} t0 WHERE {' OR '.join(terms)}",
+                sql.params)
+            if len(rows) < len(chunk):
+                raise ForbiddenError()
 
 
-Write = Callable[[Any], Awaitable[Any]]
+@dataclass
+class _NewEntry:
+    """A create waiting for its batch: validated data, ready to insert."""
+
+    clean: CleanData
+    scalars: dict[str, Any]
+    access: Access
+    actor: int | None
+    query: Query
 
 
-class CommitGroup:
-    """Concurrent creates of one type share a transaction: one commit (one fsync) for all.
+T = TypeVar("T")
+R = TypeVar("R")
 
-    The first write starts a run at once; writes arriving while it commits
-    queue up and go together in the next transaction, so no write waits for a
-    timer. If any write of a batch fails, the batch is rolled back and each of
-    its writes is retried in a transaction of its own, so one caller's error
-    never undoes or fails another's write.
+
+class CommitGroup(Generic[T, R]):
+    """Concurrent writes of one kind share a transaction: one commit (one fsync) for all.
+
+    The one group-commit mechanism of the project: every create of a content
+    type goes through its group, whoever asks (REST, admin, the chat). The
+    first item starts a run at once; items arriving while it commits queue up
+    and go together in the next transaction, so nothing waits for a timer.
+    ``write(conn, items)`` stores a batch inside the transaction; if it
+    raises, the batch is rolled back and each item is written again alone, so
+    one caller's error never undoes or fails another's write. After the
+    commit, ``after(items, results)`` turns the results into answers (one read
+    for the batch), and each caller gets its own.
     """
 
-    def __init__(self) -> None:
-        self._queue: list[tuple[Write, asyncio.Future[Any]]] = []
+    def __init__(self, write: Callable[[Any, list[T]], Awaitable[list[Any]]],
+                 after: Callable[[list[T], list[Any]], Awaitable[list[R]]] | None = None) -> None:
+        self._write = write
+        self._after = after
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._running = False
 
-    async def run(self, write: Write) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append((write, future))
+    @property
+    def backlog(self) -> int:
+        """Items waiting for a transaction (not counting the batch being committed):
+        it grows only when commits fall behind the writers."""
+        return len(self._queue)
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
         if not self._running:
             self._running = True
             asyncio.ensure_future(self._drain())
@@ -407,36 +444,40 @@ class CommitGroup:
         finally:
             self._running = False
 
-    async def _commit(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> None:
-        results: list[Any] = []
+    async def _commit(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        items = [item for item, _ in batch]
+        outcomes: list[Any]
         try:
             async with in_transaction() as conn:
-                for write, _ in batch:
-                    results.append(await write(conn))
+                outcomes = list(await self._write(conn, items))
         except Exception:  # noqa: BLE001 - retried one by one below
-            results = []
-            for write, _ in batch:
+            outcomes = []
+            for item in items:
                 try:
                     async with in_transaction() as conn:
-                        results.append(await write(conn))
+                        outcomes.extend(await self._write(conn, [item]))
                 except Exception as exc:  # noqa: BLE001 - handed to that caller
-                    results.append(_Failed(exc))
-        for (_, future), result in zip(batch, results):
+                    outcomes.append(_Failed(exc))
+        stored = [(index, outcome) for index, outcome in enumerate(outcomes) if not isinstance(outcome, _Failed)]
+        if self._after is not None and stored:
+            try:
+                answers = await self._after([items[i] for i, _ in stored], [o for _, o in stored])
+            except Exception as exc:  # noqa: BLE001 - stored, but the answer could not be read
+                answers = [_Failed(exc)] * len(stored)
+            for (index, _), answer in zip(stored, answers):
+                outcomes[index] = answer
+        for (_, future), outcome in zip(batch, outcomes):
             if future.done():
                 continue
-            if isinstance(result, _Failed):
-                future.set_exception(result.error)
+            if isinstance(outcome, _Failed):
+                future.set_exception(outcome.error)
             else:
-                future.set_result(result)
+                future.set_result(outcome)
 
 
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
-
-
-def _commit_group(app: CMS, uid: str) -> CommitGroup:
-    return app.commit_groups.setdefault(uid, CommitGroup())
 
 
 def _not_found(path: str, ref: Any) -> ValidationError:

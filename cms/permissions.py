@@ -65,13 +65,23 @@ class Identity(Protocol):
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         """Offer ``$user.<name>`` to permission conditions."""
 
-    async def register(self, username: str, email: str, password: str) -> Caller:
-        """Create a registered user (default role) and return it as a caller."""
+    async def register(self, username: str, email: str, password: str, client: str = "",
+                       caller: Caller = PUBLIC) -> Caller:
+        """Create a registered user (default role) and return it as a caller.
 
-    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
+        The same policy as the provider's own registration route: ``caller``
+        (who asks) needs the registration grant, registration must be open,
+        and ``client`` (the remote address) is rate limited with that route."""
+
+    async def login(self, identifier: str, password: str, client: str = "", caller: Caller = PUBLIC) -> Caller:
         """The caller for valid credentials; an ApplicationError otherwise.
 
-        ``client`` (e.g. the remote address) keys the provider's rate limit."""
+        The same policy as the provider's login route: ``caller`` needs the
+        login grant and ``client`` (the remote address) shares its rate limit."""
+
+    async def user_caller(self, user_id: int) -> Caller:
+        """The registered user ``user_id`` as a caller now (its current role);
+        :class:`UnauthorizedError` when it is gone or blocked."""
 
 
 class NoIdentity:
@@ -89,10 +99,14 @@ class NoIdentity:
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         pass
 
-    async def register(self, username: str, email: str, password: str) -> Caller:
+    async def register(self, username: str, email: str, password: str, client: str = "",
+                       caller: Caller = PUBLIC) -> Caller:
         raise UnauthorizedError("No identity provider is installed")
 
-    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
+    async def login(self, identifier: str, password: str, client: str = "", caller: Caller = PUBLIC) -> Caller:
+        raise UnauthorizedError("No identity provider is installed")
+
+    async def user_caller(self, user_id: int) -> Caller:
         raise UnauthorizedError("No identity provider is installed")
 
 

@@ -20,6 +20,12 @@ methods, which is all the built-in plugins use too. Enable a plugin in
     [my_plugin]
     module = "my_package.cms_plugin"   # or any importable module
     enabled = true
+
+A plugin reads its table with ``app.plugin_config(name)``, a
+:class:`cms.config.PluginTable` in which ``CMS_PLUGINS_<NAME>_<KEY>`` overrides
+are still text; declaring the settings as a dataclass and reading them with
+``cms.config.read_settings(ItsConfig, table, name)`` types every key, from the
+file or the environment, and refuses unknown ones (see :mod:`cms.config`).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cms.config import ConfigError, Settings
+from cms.config import ConfigError, PluginTable, Settings, read_settings
 
 if TYPE_CHECKING:
     from cms.app import CMS
@@ -70,24 +76,28 @@ class LoadedPlugin:
     name: str
     plugin: Plugin
     directory: Path
-    config: dict[str, Any]
+    config: PluginTable
+
+
+@dataclass(frozen=True)
+class _Switch:
+    """``enabled``, read like any setting (``CMS_PLUGINS_<NAME>_ENABLED=off`` works)."""
+
+    enabled: bool = True
 
 
 def load_plugins(settings: Settings) -> list[LoadedPlugin]:
     """Import every enabled plugin of ``config/plugins.toml``, in file order."""
     loaded = []
     for name, table in settings.plugins.items():
-        enabled = table.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise ConfigError(f'plugin "{name}": "enabled" must be true or false, not {enabled!r}')
-        if not enabled:
+        if not read_settings(_Switch, {k: v for k, v in table.items() if k == "enabled"}, name).enabled:
             continue
         module = _import_plugin(name, table.get("module"), settings.root)
         plugin = getattr(module, "plugin", None)
         if not isinstance(plugin, Plugin):
             raise ConfigError(f'plugin "{name}": {module.__name__} must define `plugin = Plugin(...)`')
         plugin.name = plugin.name or name
-        config = {k: v for k, v in table.items() if k not in RESERVED_KEYS}
+        config = PluginTable({k: v for k, v in table.items() if k not in RESERVED_KEYS}, getattr(table, "path", None))
         directory = Path(module.__file__ or "").parent
         loaded.append(LoadedPlugin(name, plugin, directory, config))
     return loaded

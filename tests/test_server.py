@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import socketio
+from websockets.asyncio.client import connect
 
 from tests.helpers import database
 from tests.helpers.project import Server, free_port, make_project, run_cms
@@ -57,6 +58,23 @@ async def test_health_ready_admin_and_socketio_answer_on_one_port(
         assert client.get_sid() is not None
     finally:
         await client.disconnect()
+
+
+@pytest.mark.parametrize(("env", "negotiated"), [({}, False), ({"CMS_SERVER_WS_PER_MESSAGE_DEFLATE": "true"}, True)])
+async def test_websockets_refuse_permessage_deflate_unless_configured(
+    project: Path, server_factory: Callable[..., Server], env: dict[str, str], negotiated: bool
+) -> None:
+    """Browsers and Node's ws offer compression; by default the server declines, as socket.io's does."""
+    server = server_factory(project, env=env)
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+
+    # compression="deflate" offers "permessage-deflate; client_max_window_bits", as browsers do
+    async with connect(url, compression="deflate", proxy=None) as websocket:
+        accepted = websocket.response.headers.get("Sec-WebSocket-Extensions", "")
+        opened = await websocket.recv()
+
+    assert ("permessage-deflate" in accepted) is negotiated
+    assert str(opened).startswith('0{"sid":')  # the Engine.IO open packet: Socket.IO answered
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from cms.app import Project, create_app, load_project
+from cms.asgi import AccessLog, access_logger
 from cms.cli.migrate import database_errors, migrations_for
 from cms.config import ConfigError
 
@@ -68,8 +69,14 @@ def serve(project: Project, args: argparse.Namespace) -> int:
         raise ConfigError(f'server "asgi_server": {settings.server.asgi_server!r} is not available in this install')
     import uvicorn
 
+    asgi = app.asgi
+    if settings.server.access_log:  # ours, not uvicorn's: that one logs query strings (tokens)
+        asgi = AccessLog(asgi)
+        access_logger.setLevel(logging.INFO)  # asked for explicitly: shown whatever log_level says
     config = uvicorn.Config(
-        app.asgi, host=host, port=port, lifespan="on", ws="websockets-sansio",
+        asgi, host=host, port=port, lifespan="on", ws="websockets-sansio",
+        # uvicorn accepts permessage-deflate by default; see ServerSettings.ws_per_message_deflate
+        ws_per_message_deflate=settings.server.ws_per_message_deflate,
         log_level=settings.server.log_level, access_log=False, server_header=False,
     )
     print(f"serving {settings.mode} on http://{host}:{port}", file=sys.stderr)

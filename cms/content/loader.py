@@ -138,7 +138,7 @@ def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType |
         if name not in raw_attributes:
             bad(f'"options.privateAttributes" names unknown attribute "{name}"')
 
-    indexes = _parse_indexes(options.get("indexes", []), raw_attributes, bad)
+    indexes, unique_indexes = _parse_indexes(options.get("indexes", []), raw_attributes, bad)
 
     collection_name = raw.get("collectionName") or names.get("pluralName", "").replace("-", "_")
     if collection_name and not (isinstance(collection_name, str) and _TABLE.match(collection_name)):
@@ -165,34 +165,80 @@ def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType |
         plugin=source.plugin,
         draft_and_publish=bool(options.get("draftAndPublish", False)),
         indexes=indexes,
+        unique_indexes=unique_indexes,
         aliases=tuple(aliases),
         options=options,
         plugin_options=plugin_options,
     ), problems
 
 
-def _parse_indexes(value: Any, attributes: dict[str, Any], bad: Any) -> tuple[tuple[str, ...], ...]:
-    """``options.indexes``: a list of attribute-name lists, e.g. ``[["room", "createdAt"]]``."""
+_INDEX_KEYS = frozenset({"columns", "unique"})
+_SYSTEM_FIELDS = frozenset({"id", "documentId", "createdAt", "updatedAt", "publishedAt"})
+
+
+def _parse_indexes(
+    value: Any, attributes: dict[str, Any], bad: Any
+) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """``options.indexes`` → (every index's attribute names, those of the unique ones).
+
+    An entry is a list of attribute names (``["room", "createdAt"]``) or an
+    object ``{"columns": [...], "unique": true}``. A unique index lets any
+    number of rows hold NULL in one of its columns (SQL's rule, on SQLite and
+    PostgreSQL alike). Index names are derived from the table and columns by the
+    ORM (its migrations tell indexes apart by them), so an entry cannot name one.
+    """
     if not isinstance(value, list):
-        bad('"options.indexes" must be a list of attribute-name lists')
-        return ()
-    indexes = []
-    for entry in value:
-        if not isinstance(entry, list) or not entry or not all(isinstance(n, str) for n in entry):
-            bad(f'"options.indexes" entry {entry!r} must be a non-empty list of attribute names')
+        bad('"options.indexes" must be a list of attribute-name lists or {"columns": [...], "unique": true} objects')
+        return (), ()
+    indexes: dict[tuple[str, ...], int] = {}  # attribute names → entry number
+    unique: list[tuple[str, ...]] = []
+    for number, entry in enumerate(value, start=1):
+        where = f'"options.indexes" entry {number} ({json.dumps(entry)})'
+        columns, is_unique = entry, False
+        if isinstance(entry, dict):
+            for key in entry:
+                if key == "name":
+                    bad(f'{where}: "name" is not supported: index names are derived from the table and columns')
+                elif key not in _INDEX_KEYS:
+                    bad(f'{where}: unknown key "{key}" (known keys: columns, unique)')
+            if "columns" not in entry:
+                bad(f'{where}: missing "columns" (a non-empty list of attribute names)')
+                continue
+            columns, is_unique = entry["columns"], entry.get("unique", False)
+            if not isinstance(is_unique, bool):
+                bad(f'{where}: "unique" must be true or false, not {json.dumps(is_unique)}')
+                continue
+        if not isinstance(columns, list) or not columns or not all(isinstance(n, str) for n in columns):
+            bad(f"{where} must be a non-empty list of attribute names, "
+                'or an object {"columns": [...], "unique": true}')
             continue
-        for name in entry:
+        names = tuple(columns)
+        usable = True
+        for name in names:
             raw = attributes.get(name)
-            if name in ("id", "documentId", "createdAt", "updatedAt", "publishedAt"):
+            if name in _SYSTEM_FIELDS:
                 continue
             if raw is None:
-                bad(f'"options.indexes" names unknown attribute "{name}"')
+                bad(f'"options.indexes" names unknown attribute "{name}" (entry {number})')
+                usable = False
             elif isinstance(raw, dict) and raw.get("type") == "relation" and str(
                 raw.get("relation", "")
             ) not in ("manyToOne", "oneWay", "oneToOne"):
-                bad(f'"options.indexes" can only use columns; "{name}" is a to-many relation')
-        indexes.append(tuple(entry))
-    return tuple(indexes)
+                bad(f'"options.indexes" can only use columns; "{name}" is a to-many relation (entry {number})')
+                usable = False
+        if len(set(names)) != len(names):
+            bad(f"{where}: names an attribute twice")
+            usable = False
+        if names in indexes:
+            bad(f"{where}: the same columns as entry {indexes[names]}; "
+                "declare each index once (a unique index also serves lookups)")
+            usable = False
+        if not usable:
+            continue
+        indexes[names] = number
+        if is_unique:
+            unique.append(names)
+    return tuple(indexes), tuple(unique)
 
 
 def _display_path(path: Path, root: Path | None) -> str:

@@ -35,8 +35,11 @@ class ContentType:
     description: str = ""
     plugin: str | None = None
     draft_and_publish: bool = False
-    #: composite indexes (our extension of Strapi's ``options``), as tuples of attribute names
+    #: composite indexes (our extension of Strapi's ``options``), as tuples of attribute
+    #: names: every declared index, unique or not
     indexes: tuple[tuple[str, ...], ...] = ()
+    #: those of :attr:`indexes` declared ``"unique": true`` (NULLs never collide)
+    unique_indexes: tuple[tuple[str, ...], ...] = ()
     #: other UIDs that name this type, e.g. ``plugin::users-permissions.user``
     aliases: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict, repr=False)

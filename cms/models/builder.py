@@ -22,6 +22,10 @@ writer's favourite book while each book has a writer) is stored in a join
 table instead, because neither table could be created first (Tortoise refuses
 such schemas). :attr:`Models.joined_to_one` lists these; the layers above treat
 them as to-one relations all the same.
+
+Composite indexes (``options.indexes``) become ``Meta.indexes``, the unique ones
+``Meta.unique_together``: aerich writes both into migrations (a unique index is
+``CREATE UNIQUE INDEX "uid_<table>_..."``), and NULLs never collide in them.
 """
 
 from __future__ import annotations
@@ -129,7 +133,9 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         attrs["Meta"] = type("Meta", (), {
             "table": ct.collection_name,
             "app": APP_LABEL,
-            "indexes": tuple(ct.indexes),
+            # aerich diffs both (a unique index is created and dropped as one)
+            "indexes": tuple(i for i in ct.indexes if i not in ct.unique_indexes),
+            "unique_together": tuple(ct.unique_indexes),
         })
         attrs["__module__"] = module_name
         attrs["__qualname__"] = ct.model_name

@@ -24,7 +24,7 @@ from tortoise import Tortoise
 from cms.content import ContentType
 from cms.models.fields import column_name
 from cms.query.ast import Node, Pagination, Populate, Query
-from cms.query.sql import SQL, SYSTEM_COLUMNS, Compiler, quote
+from cms.query.sql import SQL, SYSTEM_COLUMNS, Compiler, Link, link, quote
 
 Document = dict[str, Any]
 #: the pagination of "the first match"
@@ -122,12 +122,12 @@ class Reader:
 
     def _link_columns(self, ct: ContentType, populate: dict[str, Populate]) -> list[str]:
         """Foreign-key columns the populate step needs from the parent rows."""
-        columns = []
-        for name in populate:
-            storage = self.compiler.models.storage(ct.uid, name)
-            if storage.kind == "column":
-                columns.append(storage.column)
-        return columns
+        keys = (self._link(ct, name).source_key for name in populate)
+        return [key for key in keys if key != "id"]
+
+    def _link(self, ct: ContentType, name: str) -> Link:
+        """Relation ``name`` of ``ct`` seen from its related rows, aliased ``t0`` (join table ``j``)."""
+        return link(self.compiler.models.storage(ct.uid, name), "", "t0", "j")
 
     async def _populate(self, ct: ContentType, documents: list[Document], rows: list[Any], shaper: _Shaper,
                         populate: dict[str, Populate], variables: dict[str, Any] | None) -> None:
@@ -137,55 +137,41 @@ class Reader:
         for name, spec in populate.items():
             attr = ct.attributes[name]
             target = registry.get(attr.target or "")
-            storage = self.compiler.models.storage(ct.uid, name)
+            rows_link = self._link(ct, name)
             child_query = Query(filters=spec.filters, sort=spec.sort, fields=spec.fields)
             child = self._shaper(target, spec.fields, spec.populate)
-            by_parent: dict[Any, list[Document]] = defaultdict(list)
+            # each parent's key (its id, or its foreign key) → the related documents, in order
+            if rows_link.source_key == "id":
+                keys = [document["id"] for document in documents]
+            else:
+                keys = [shaper.link(row, rows_link.source_key) for row in rows]
+            by_key: dict[Any, list[Document]] = defaultdict(list)
             child_docs: list[Document] = []
             child_rows: list[Any] = []
-            if storage.kind == "column":
-                keys = {shaper.link(row, storage.column) for row in rows} - {None}
-                found: dict[Any, Document] = {}
-                for chunk in _chunks(sorted(keys)):
-                    for row in await self._children(target, child_query, child, chunk, "t0.id", None, variables):
-                        doc = child.document(row)
-                        found[doc["id"]] = doc
-                        child_docs.append(doc)
-                        child_rows.append(row)
-                for document, row in zip(documents, rows):
-                    key = shaper.link(row, storage.column)
-                    if key in found:
-                        by_parent[document["id"]].append(found[key])
-            else:
-                parent_ids = [d["id"] for d in documents]
-                if storage.kind == "reverse_column":
-                    parent_col, join = f"t0.{quote(storage.column)}", None
-                else:
-                    parent_col = f"j.{quote(storage.join_self)}"
-                    join = f"JOIN {quote(storage.join_table)} j ON j.{quote(storage.join_other)} = t0.id"
-                for chunk in _chunks(parent_ids):
-                    for row in await self._children(target, child_query, child, chunk, parent_col, join, variables):
-                        doc = child.document(row)
-                        by_parent[row[-1]].append(doc)
-                        child_docs.append(doc)
-                        child_rows.append(row)
-            for document in documents:
-                related = by_parent.get(document["id"], [])
+            for chunk in _chunks(sorted(set(keys) - {None})):
+                for row in await self._children(target, child_query, child, chunk, rows_link, variables):
+                    doc = child.document(row)
+                    by_key[row[-1]].append(doc)
+                    child_docs.append(doc)
+                    child_rows.append(row)
+            for document, key in zip(documents, keys):
+                related = by_key.get(key, [])
                 document[name] = related if attr.is_to_many else (related[0] if related else None)
             await self._populate(target, child_docs, child_rows, child, spec.populate, variables)
 
     async def _children(self, target: ContentType, query: Query, shaper: _Shaper, keys: list[Any],
-                        key_column: str, join: str | None, variables: dict[str, Any] | None) -> list[Any]:
+                        rows_link: Link, variables: dict[str, Any] | None) -> list[Any]:
+        """Rows of ``target`` linked to the parent ``keys``, each ending with its parent key."""
         sql = SQL(self.dialect)
-        columns = shaper.columns("t0") + ([key_column] if join is not None or key_column != "t0.id" else [])
+        columns = [*shaper.columns("t0"), rows_link.inner]
         # placeholders bind in text order: the key list comes first in the WHERE clause
         marks = ", ".join(sql.bind(k) for k in keys)
         where = self.compiler.where(target, "t0", query, sql, variables)
         joins: list[str] = []
         order = self.compiler.order_by(target, "t0", query.sort, sql, joins)
-        text = f"SELECT {', '.join(columns)} FROM {quote(target.collection_name)} t0"
-        text += "".join(f" {j}" for j in ([join] if join else []) + joins)
-        text += f" WHERE {key_column} IN ({marks})" + (f" AND ({where})" if where else "")
+        text = f"SELECT {', '.join(columns)} FROM {rows_link.from_clause()}"
+        text += "".join(f" {j}" for j in joins)
+        text += f" WHERE {rows_link.inner} IN ({marks})" + (f" AND ({where})" if where else "")
         text += f" ORDER BY {order}"
         return await self._fetch(text, sql.params)
 

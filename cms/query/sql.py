@@ -5,12 +5,57 @@ Tortoise's query API serves ~500 list requests/s where SQL built here and run
 on Tortoise's own connection serves ~2,000. Identifiers come only from the
 validated schema (never from the request); every value is a bound parameter.
 
-Filters through relations compile to ``EXISTS`` sub-queries, so a to-many
-relation never duplicates rows. Sorting through to-one relations joins.
 Case rules are the same on every database: ``$eq``, ``$contains``,
 ``$startsWith``, ``$endsWith`` are case-sensitive, their ``i`` variants compare
 Unicode lower case (on SQLite through ``cms_lower``, registered on each
 connection by :func:`cms.query.reader.prepare_connection`).
+
+Filters through relations, and which shapes an index can serve
+----------------------------------------------------------------
+
+A filter through a relation means "some related entry matches" (so a to-many
+relation never duplicates rows), and a missing related entry reads as NULL, as
+with Strapi's left joins. How that is written depends on where the links live
+(:class:`Link`, the one place that knows the three storage kinds):
+
+* A to-one relation stored as a foreign-key column on this table (manyToOne,
+  oneWay, the owning side of oneToOne) compiles to that column, so the
+  column's index serves it and the related table is not touched:
+  ``sender.id $eq 3`` → ``t0."sender_id" = ?``; ``$in``, ``$lt`` ... alike;
+  ``$null`` → ``t0."sender_id" IS NULL``. Any other condition on the related
+  entry (``sender.documentId``, ``sender.username``, deeper paths) is an
+  uncorrelated sub-query the planner runs once and turns into index lookups:
+  ``t0."sender_id" IN (SELECT t1.id FROM "registered_users" t1 WHERE t1."username" = ?)``;
+  ``sender.documentId $eq`` (one entry at most) is ``t0."sender_id" = (SELECT ...)``,
+  an equality planners estimate like ``fk = ?``.
+  An ``$or`` of such terms (and of indexable scalar terms) stays indexable:
+  SQLite answers it with a MULTI-INDEX OR, PostgreSQL with a BitmapOr.
+* Relations stored elsewhere (the inverse side of a foreign key, join tables,
+  hence every to-many relation and a to-one relation moved to a join table to
+  break a cycle) compile to a correlated ``EXISTS``. The related table's
+  index serves each probe, but nothing drives the outer table: such a term
+  alone, or inside an ``$or``, reads the outer table in full, unless another
+  ANDed term narrows it.
+
+The foreign-key form returns exactly what the ``EXISTS`` form returns. It
+relies on the foreign-key constraint (a non-null key always has its row: the
+constraints are ``ON DELETE SET NULL``, and Tortoise turns SQLite's
+``foreign_keys`` pragma on). ``EXISTS`` is never NULL while ``fk = ?`` is NULL
+for a NULL key; the two only differ under ``NOT`` (where SQL's NULL stays
+NULL), so a comparison that can be NULL gets ``fk IS NOT NULL AND`` in front of
+it only there (``$not``, an odd number of negations deep). ``sender.id $eq
+null`` matches nothing, as before (a related entry always has an id).
+
+Other shapes no index serves, by nature: negations (``$ne``, ``$notIn``,
+``$notContains``, ``$not``), ``$contains``/``$endsWith`` and every
+case-insensitive operator (they compare a function of the column), ``$startsWith``
+(written with ``substr``/``LIKE``, which the default collations do not index),
+decimals on SQLite (compared through ``CAST``) and ``_q``. Combined by
+``$and`` with an indexable term they are checked on the rows the index found;
+inside an ``$or`` they make the whole ``$or`` a full read.
+
+Constant terms fold away (an ``$in`` over an empty ``$user.rooms`` is false,
+and ``x OR false`` is ``x``), so they never hide an indexable ``$or``.
 """
 
 from __future__ import annotations
@@ -24,6 +69,7 @@ from typing import Any
 from cms.content import Attribute, ContentType, Registry
 from cms.models.builder import Models
 from cms.models.fields import column_name
+from cms.models.storage import Storage
 from cms.query.ast import And, Condition, Node, Not, Query, SortKey, Variable
 
 SYSTEM_COLUMNS = {
@@ -32,6 +78,8 @@ SYSTEM_COLUMNS = {
 }
 _DATETIME_SYSTEM = frozenset({"createdAt", "updatedAt", "publishedAt"})
 STRING_TYPES = frozenset({"string", "text", "richtext", "email", "uid", "enumeration"})
+#: constant conditions, folded away by :meth:`Compiler.node`
+TRUE, FALSE = "1=1", "1=0"
 
 
 def quote(identifier: str) -> str:
@@ -54,6 +102,64 @@ class SQL:
         return f"t{next(self._aliases)}"
 
 
+@dataclass(frozen=True)
+class Link:
+    """How the rows a relation points at are reached from a row of its source.
+
+    ``key`` (a column of the source row: the foreign key on the source table,
+    or its ``id``) equals ``inner``, a column of the first of ``tables``; the
+    related rows are ``alias`` in the last of them. ``source_key`` names the
+    source column (unquoted) for callers that hold source rows rather than SQL.
+
+    ==================  =========================  ==========================
+    storage kind        ``key`` = ``inner``         ``tables``
+    ==================  =========================  ==========================
+    ``column``          ``t0.fk = r.id``           target ``r``
+    ``reverse_column``  ``t0.id = r.fk``           target ``r``
+    ``join``            ``t0.id = l.self``         join table ``l``, then
+                                                   target ``r`` on
+                                                   ``r.id = l.other``
+    ==================  =========================  ==========================
+    """
+
+    source_key: str
+    key: str
+    inner: str
+    alias: str
+    #: ``(table and alias, join condition)``; the first condition is ``key = inner``
+    tables: tuple[tuple[str, str], ...]
+
+    def from_clause(self) -> str:
+        """``FROM`` text reaching the related rows (without the link to the source row)."""
+        first, *rest = self.tables
+        return " ".join([first[0], *(f"JOIN {table} ON {on}" for table, on in rest)])
+
+    def exists(self, where: str = TRUE) -> str:
+        """Whether some related row of the source row satisfies ``where`` (correlated)."""
+        more = "" if where == TRUE else f" AND ({where})"
+        return f"EXISTS (SELECT 1 FROM {self.from_clause()} WHERE {self.inner} = {self.key}{more})"
+
+    def left_joins(self) -> list[str]:
+        """``LEFT JOIN`` clauses adding the related row's columns to each source row."""
+        (first, _), *rest = self.tables
+        return [f"LEFT JOIN {first} ON {self.inner} = {self.key}",
+                *(f"LEFT JOIN {table} ON {on}" for table, on in rest)]
+
+
+def link(storage: Storage, source: str, related: str, through: str = "") -> Link:
+    """The :class:`Link` of ``storage`` from source alias ``source`` to related alias ``related``
+    (``through`` aliases the join table, for join storage)."""
+    target = f"{quote(storage.target_table)} {related}"
+    if storage.kind == "column":
+        column = quote(storage.column)
+        return Link(storage.column, f"{source}.{column}", f"{related}.id", related, ((target, ""),))
+    if storage.kind == "reverse_column":
+        return Link("id", f"{source}.id", f"{related}.{quote(storage.column)}", related, ((target, ""),))
+    joined = f"{quote(storage.join_table)} {through}"
+    return Link("id", f"{source}.id", f"{through}.{quote(storage.join_self)}", related,
+                ((joined, ""), (target, f"{related}.id = {through}.{quote(storage.join_other)}")))
+
+
 class Compiler:
     """SQL for one database dialect, for any content type of the registry."""
 
@@ -61,6 +167,12 @@ class Compiler:
         self.registry = registry
         self.models = models
         self.dialect = dialect
+
+    def link(self, ct: ContentType, attribute: str, source: str, sql: SQL) -> Link:
+        """:func:`link` for relation ``attribute`` of ``ct``, with fresh aliases from ``sql``."""
+        storage = self.models.storage(ct.uid, attribute)
+        related = sql.alias()
+        return link(storage, source, related, sql.alias() if storage.kind == "join" else "")
 
     # -- statements ---------------------------------------------------------------
 
@@ -103,47 +215,94 @@ class Compiler:
 
     # -- filters --------------------------------------------------------------------
 
-    def node(self, ct: ContentType, alias: str, node: Node, sql: SQL, variables: dict[str, Any]) -> str:
-        if isinstance(node, Condition):
-            return self.condition(ct, alias, node, sql, variables)
-        if isinstance(node, Not):
-            return f"NOT ({self.node(ct, alias, node.item, sql, variables)})"
-        joiner = " AND " if isinstance(node, And) else " OR "
-        if not node.items:
-            return "1=1" if isinstance(node, And) else "1=0"
-        return joiner.join(f"({self.node(ct, alias, item, sql, variables)})" for item in node.items)
+    def node(self, ct: ContentType, alias: str, node: Node, sql: SQL, variables: dict[str, Any],
+             *, negated: bool = False) -> str:
+        """The condition ``node`` on rows ``alias`` of ``ct``.
 
-    def condition(self, ct: ContentType, alias: str, cond: Condition, sql: SQL, variables: dict[str, Any]) -> str:
+        ``negated``: whether the text lands under an odd number of ``NOT``
+        (see the module docs: only there must a NULL comparison read as false).
+        """
+        if isinstance(node, Condition):
+            return self.condition(ct, alias, node, sql, variables, negated=negated)
+        if isinstance(node, Not):
+            inner = self.node(ct, alias, node.item, sql, variables, negated=not negated)
+            return FALSE if inner == TRUE else TRUE if inner == FALSE else f"NOT ({inner})"
+        is_and = isinstance(node, And)
+        neutral, absorbing = (TRUE, FALSE) if is_and else (FALSE, TRUE)
+        begin = len(sql.params)
+        parts = []
+        for item in node.items:
+            text = self.node(ct, alias, item, sql, variables, negated=negated)
+            if text == absorbing:  # x AND false, x OR true: the other items' parameters go too
+                del sql.params[begin:]
+                return absorbing
+            if text != neutral:
+                parts.append(text)
+        if not parts:
+            return neutral
+        joiner = " AND " if is_and else " OR "
+        return parts[0] if len(parts) == 1 else joiner.join(f"({text})" for text in parts)
+
+    def condition(self, ct: ContentType, alias: str, cond: Condition, sql: SQL, variables: dict[str, Any],
+                  *, negated: bool = False) -> str:
         head = cond.path[0]
         if _unbound(cond.value, variables):
-            return "1=0"  # a variable the caller does not have matches nothing, never "IS NULL"
+            return FALSE  # a variable the caller does not have matches nothing, never "IS NULL"
+        value = _resolve(cond.value, variables)
         if len(cond.path) == 1:
-            return self.leaf(ct, alias, head, cond.operator, _resolve(cond.value, variables), sql)
+            return self.leaf(ct, alias, head, cond.operator, value, sql)
         attr = ct.attributes[head]
         target = self.registry.get(attr.target or "")
         inner = Condition(cond.path[1:], cond.operator, cond.value)
-        related, from_where = self.related_rows(ct, alias, attr, sql)
-        exists = f"EXISTS (SELECT 1 {from_where} AND ({self.condition(target, related, inner, sql, variables)}))"
-        if _true_on_null(cond.operator, _resolve(cond.value, variables)):
-            # a missing related row reads as NULL, as with Strapi's left joins
-            _, from_any = self.related_rows(ct, alias, attr, sql)
-            exists = f"({exists} OR NOT EXISTS (SELECT 1 {from_any}))"
-        return exists
+        if self.models.storage(ct.uid, head).kind == "column":
+            return self.foreign_key(ct, alias, head, target, inner, value, sql, variables, negated=negated)
+        rows = self.link(ct, head, alias, sql)
+        # the related rows' own condition is a WHERE of its own: no negation above it
+        matched = rows.exists(self.condition(target, rows.alias, inner, sql, variables))
+        if _true_on_null(cond.operator, value):  # a missing related row reads as NULL
+            matched = f"({matched} OR NOT {self.link(ct, head, alias, sql).exists()})"
+        return matched
 
-    def related_rows(self, ct: ContentType, alias: str, attr: Attribute, sql: SQL) -> tuple[str, str]:
-        """``(alias, "FROM ... WHERE <linked to alias>")`` for the rows ``attr`` points at."""
-        storage = self.models.storage(ct.uid, attr.name)
-        target = quote(storage.target_table)
+    def foreign_key(self, ct: ContentType, alias: str, name: str, target: ContentType, inner: Condition,
+                    value: Any, sql: SQL, variables: dict[str, Any], *, negated: bool) -> str:
+        """``inner`` on the entry that foreign-key column ``name`` of ``ct`` points at (module docs).
+
+        Returns what ``EXISTS (related row with id = fk AND inner)`` returns:
+        true or false, never NULL, except where a NULL cannot change the outcome.
+        """
+        storage = self.models.storage(ct.uid, name)
+        fk = f"{alias}.{quote(storage.column)}"
+        op = inner.operator
+        on_null = _true_on_null(op, value)
+        if inner.path == ("id",):
+            if op in ("$null", "$notNull"):
+                return f"{fk} IS NULL" if on_null else f"{fk} IS NOT NULL"
+            if value is None:  # $eq/$ne null: an existing entry's id is never null
+                return f"{fk} IS NOT NULL" if op == "$ne" else FALSE
+            compared = self.compare(fk, "integer", op, value, sql)
+            if compared in (TRUE, FALSE):  # $in []/$notIn []: no entry/any entry
+                return f"{fk} IS NOT NULL" if compared == TRUE else FALSE
+            # fk <op> ? is NULL for a NULL fk, as good as false unless negated
+            return f"{fk} IS NOT NULL AND {compared}" if negated else compared
         related = sql.alias()
-        if storage.kind == "column":
-            return related, f"FROM {target} {related} WHERE {related}.id = {alias}.{quote(storage.column)}"
-        if storage.kind == "reverse_column":
-            return related, f"FROM {target} {related} WHERE {related}.{quote(storage.column)} = {alias}.id"
-        link = sql.alias()
-        return related, (
-            f"FROM {quote(storage.join_table)} {link} JOIN {target} {related} "
-            f"ON {related}.id = {link}.{quote(storage.join_other)} WHERE {link}.{quote(storage.join_self)} = {alias}.id"
-        )
+        condition = self.condition(target, related, inner, sql, variables)
+        rows = f"SELECT {related}.id FROM {quote(storage.target_table)} {related} WHERE {condition}"
+        if condition == FALSE:
+            matched = FALSE
+        elif condition == TRUE:
+            matched = f"{fk} IS NOT NULL"
+        elif inner.path == ("documentId",) and op == "$eq" and value is not None and not negated:
+            # at most one row (document_id is unique): an equality, which planners estimate
+            # as well as "fk = ?" (SQLite with ANALYZE statistics scans for an IN list);
+            # no row gives NULL, as good as false where no NOT is above
+            matched = f"{fk} = ({rows})"
+        else:
+            matched = f"{fk} IN ({rows})"
+            if negated and not on_null:
+                matched = f"{fk} IS NOT NULL AND {matched}"
+        if on_null:
+            return f"{fk} IS NULL" if matched == FALSE else f"{matched} OR {fk} IS NULL"
+        return matched
 
     def leaf(self, ct: ContentType, alias: str, name: str, op: str, value: Any, sql: SQL) -> str:
         attr = ct.attributes.get(name)
@@ -151,6 +310,10 @@ class Compiler:
         kind = _kind(attr, name)
         if kind == "decimal" and self.dialect == "sqlite":
             col = f"CAST({col} AS REAL)"  # stored as text on SQLite
+        return self.compare(col, kind, op, value, sql)
+
+    def compare(self, col: str, kind: str, op: str, value: Any, sql: SQL) -> str:
+        """``col`` (SQL text of a value of attribute type ``kind``) compared by ``op`` with ``value``."""
         to_db = self._to_db(kind)
         if op in ("$null", "$notNull"):
             is_null = bool(value) if op == "$null" else not bool(value)
@@ -158,14 +321,14 @@ class Compiler:
         if op in ("$in", "$notIn"):
             values = [to_db(v) for v in _flatten(value) if v is not None]
             if not values:
-                return "1=0" if op == "$in" else "1=1"
+                return FALSE if op == "$in" else TRUE
             marks = ", ".join(sql.bind(v) for v in values)
             return f"{col} {'IN' if op == '$in' else 'NOT IN'} ({marks})"
         if op == "$between":
             low, high = value
             return f"{col} BETWEEN {sql.bind(to_db(low))} AND {sql.bind(to_db(high))}"
         if value is None:
-            return f"{col} IS NULL" if op in ("$eq", "$eqi") else (f"{col} IS NOT NULL" if op in ("$ne", "$nei") else "1=0")
+            return f"{col} IS NULL" if op in ("$eq", "$eqi") else (f"{col} IS NOT NULL" if op in ("$ne", "$nei") else FALSE)
         if op in ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte"):
             sign = {"$eq": "=", "$ne": "<>", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}[op]
             return f"{col} {sign} {sql.bind(to_db(value))}"
@@ -203,7 +366,7 @@ class Compiler:
         """Strapi's ``_q``: a case-insensitive substring of any visible string attribute."""
         columns = [a.name for a in ct.scalar_attributes() if a.type in STRING_TYPES and not a.hidden]
         if not columns:
-            return "1=0"
+            return FALSE
         lowered = term.casefold()
         parts = [self._match(self._lower(f"{alias}.{quote(column_name(c))}"), "$contains", lowered, sql) for c in columns]
         return " OR ".join(parts)
@@ -215,19 +378,9 @@ class Compiler:
         for key in keys:
             current, current_alias = ct, alias
             for name in key.path[:-1]:
-                attr = current.attributes[name]
-                storage = self.models.storage(current.uid, name)
-                joined = sql.alias()
-                table = quote(storage.target_table)
-                if storage.kind == "column":
-                    joins.append(f"LEFT JOIN {table} {joined} ON {joined}.id = {current_alias}.{quote(storage.column)}")
-                elif storage.kind == "reverse_column":
-                    joins.append(f"LEFT JOIN {table} {joined} ON {joined}.{quote(storage.column)} = {current_alias}.id")
-                else:
-                    link = sql.alias()
-                    joins.append(f"LEFT JOIN {quote(storage.join_table)} {link} ON {link}.{quote(storage.join_self)} = {current_alias}.id")
-                    joins.append(f"LEFT JOIN {table} {joined} ON {joined}.id = {link}.{quote(storage.join_other)}")
-                current, current_alias = self.registry.get(attr.target or ""), joined
+                rows = self.link(current, name, current_alias, sql)
+                joins.extend(rows.left_joins())
+                current, current_alias = self.registry.get(current.attributes[name].target or ""), rows.alias
             leaf = key.path[-1]
             col = f"{current_alias}.{quote(SYSTEM_COLUMNS.get(leaf) or column_name(leaf))}"
             if _kind(current.attributes.get(leaf), leaf) == "decimal" and self.dialect == "sqlite":

@@ -32,6 +32,10 @@ def _string(data: Any, key: str) -> str:
 
 
 class Ayna:
+    """The four Ayna events. ``register`` and ``login`` are judged as the REST routes judge a
+    caller without credentials (the Public role's grants, whether registration is open, the
+    auth rate limit keyed by the socket's address), whoever the socket is logged in as."""
+
     def __init__(self, rt: Realtime) -> None:
         self.rt = rt
 
@@ -41,7 +45,8 @@ class Ayna:
             raise SocketError("invalid_payload", "The password must be at least 6 characters.")
         # Ayna asks for no email; a reserved domain keeps the required, unique email valid
         try:
-            await self.rt.app.identity.register(username, f"{username.lower()}@users.invalid", password)
+            await self.rt.app.identity.register(username, f"{username.lower()}@users.invalid", password,
+                                                client=state.address)
         except ApplicationError as exc:
             if "taken" in exc.message:
                 raise SocketError("taken", "This username is already taken.") from exc
@@ -51,7 +56,7 @@ class Ayna:
     async def login(self, state: SocketState, data: Any) -> None:
         username, password = _string(data, "username"), _string(data, "password")
         try:
-            caller = await self.rt.app.identity.login(username, password, state.address)
+            caller = await self.rt.app.identity.login(username, password, client=state.address)
         except ApplicationError as exc:
             raise SocketError("invalid_credentials", exc.message) from exc
         await self.rt.authenticate_socket(state, caller)
@@ -86,10 +91,8 @@ class Ayna:
         room = self._joined_room(state, data.get("userId"))
         if user is None or room is None:
             raise SocketError("unauthorized", "Please log in and join a room again.")
-        await self.rt.chat.access(state, "create")  # the role's grant, as for chat:send and REST
-        if not state.bucket.take():
-            raise SocketError("rate_limited", "You are sending too fast.")
-        await self.rt.writer.write({"text": text, "room": room, "sender": user["id"]})
+        access = await self.rt.chat.access(state, "create")  # the role's grant, as for chat:send and REST
+        await self.rt.chat.store({"text": text, "room": room, "sender": user["id"]}, access)
         await self.rt.sio.emit("message", {"user": user["username"].strip().lower(), "text": text}, to=state.sid)
 
     def _joined_room(self, state: SocketState, user_id: Any) -> str | None:

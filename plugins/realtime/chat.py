@@ -9,9 +9,13 @@ permissions engine lets the caller read (the same condition as REST's find).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
-from cms.query.ast import And, Condition, Node, Or, Pagination, Populate, Query, SortKey
+from cms.documents import DocumentService
+from cms.errors import ApplicationError, ValidationError
+from cms.query.ast import And, Condition, Node, Or, Pagination, Query, SortKey
+from plugins.realtime.delivery import DELIVERED, MESSAGE, shaped, who
 from plugins.realtime.sockets import (
     MAX_ID, SocketError, SocketState, id_field, payload, room_key, room_name, storable, text_field, user_key,
 )
@@ -19,9 +23,8 @@ from plugins.realtime.sockets import (
 if TYPE_CHECKING:
     from plugins.realtime.plugin import Realtime
 
-MESSAGE = "api::message.message"
 USER = "plugin::users-permissions.user"
-_SENDER = Populate(fields=("username",))
+audit = logging.getLogger("cms.realtime.audit")
 
 
 def chat_user(state: SocketState) -> dict[str, Any]:
@@ -35,6 +38,7 @@ class Chat:
         self.rt = rt
         self.message_ct = rt.app.registry.get(MESSAGE)
         self.user_ct = rt.app.registry.get(USER)
+        self.messages = DocumentService(rt.app, MESSAGE)
         #: (sender id, clientId) → the answer of a send waiting for its commit, for retries meanwhile
         self._in_flight: dict[tuple[int, str], asyncio.Future[dict[str, Any]]] = {}
 
@@ -54,7 +58,8 @@ class Chat:
         await self.rt.presence.join(user, room, state.sid)
         await self.rt.sio.enter_room(state.sid, room_key(room))
         state.rooms.add(room)
-        await self.rt.sio.emit("chat:joined", {"room": room, "user": _who(user)}, to=room_key(room), skip_sid=state.sid)
+        audit.info("join user=%s room=%s", user["id"], room)
+        await self.rt.sio.emit("chat:joined", {"room": room, "user": who(user)}, to=room_key(room), skip_sid=state.sid)
         missed, reload = None, False
         if last_id is not None:
             missed, reload = await self.missed(state, room, last_id)
@@ -68,7 +73,8 @@ class Chat:
         state.rooms.discard(room)
         await self.rt.sio.leave_room(state.sid, room_key(room))
         await self.rt.presence.leave(user, room)
-        await self.rt.sio.emit("chat:left", {"room": room, "user": _who(user)}, to=room_key(room))
+        audit.info("leave user=%s room=%s", user["id"], room)
+        await self.rt.sio.emit("chat:left", {"room": room, "user": who(user)}, to=room_key(room))
         return {"room": room}
 
     # -- messages -------------------------------------------------------------------------
@@ -76,25 +82,21 @@ class Chat:
     async def send(self, state: SocketState, data: Any) -> dict[str, Any]:
         user = chat_user(state)
         body = payload(data)
-        if not state.bucket.take():
-            raise SocketError("rate_limited", "You are sending too fast; slow down")
         if body.get("attachments") is not None:
             raise SocketError("unsupported", "Attachments need the upload plugin, which is not installed")
         text = text_field(body, "text", self.rt.config.max_message_length)
         client_id = text_field(body, "clientId", 64, required=False)
-        await self.access(state, "create")
+        access = await self.access(state, "create")
         message: dict[str, Any] = {"text": text, "sender": user["id"]}
-        recipient = None
         if body.get("to") is not None:
-            recipient = await self.recipient(body["to"])
-            message["recipient"] = recipient["id"]
+            message["recipient"] = (await self.recipient(body["to"]))["id"]
         else:
             room = room_name(body)
             if room not in state.rooms:
                 raise SocketError("not_in_room", f"Join room {room!r} before sending to it")
             message["room"] = room
         if client_id is None:
-            return await self.store_and_deliver(user, message, recipient)
+            return await self.store(message, access)
         message["clientId"] = client_id
         key = (user["id"], client_id)
         pending = self._in_flight.get(key)
@@ -103,9 +105,16 @@ class Chat:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            existing = await self.by_client_id(user["id"], client_id)
             # a retry of a message already stored (and delivered): answer with it, store nothing
-            result = existing if existing is not None else await self.store_and_deliver(user, message, recipient)
+            result = await self.by_client_id(user["id"], client_id)
+            if result is None:
+                try:
+                    result = await self.store(message, access)
+                except SocketError as exc:
+                    # (sender, clientId) is unique: another process stored the same send meanwhile
+                    result = await self.by_client_id(user["id"], client_id) if exc.name == "invalid_message" else None
+                    if result is None:
+                        raise
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -119,15 +128,22 @@ class Chat:
         finally:
             del self._in_flight[key]
 
-    async def store_and_deliver(self, user: dict[str, Any], message: dict[str, Any],
-                                recipient: dict[str, Any] | None) -> dict[str, Any]:
-        stored = await self.rt.writer.write(message)
-        shaped = {**stored, "sender": _who(user), "recipient": _who(recipient) if recipient else None}
-        if recipient is not None:
-            await self.rt.sio.emit("chat:message", shaped, to=[user_key(user["id"]), user_key(recipient["id"])])
-        else:
-            await self.rt.sio.emit("chat:message", shaped, to=room_key(message["room"]))
-        return shaped
+    async def store(self, message: dict[str, Any], access: Any) -> dict[str, Any]:
+        """Store ``message`` under the caller's create grant; the delivery hook sends it live.
+
+        Refused with ``overloaded`` before any work when the commit pipeline
+        has fallen behind (more than ``max_pending`` messages wait for a
+        transaction): only then, never because of the rate alone.
+        """
+        if self.messages.writes().backlog >= self.rt.config.max_pending:
+            raise SocketError("overloaded", "The server is overloaded, try again shortly")
+        try:
+            document = await self.messages.create(message, access, DELIVERED)
+        except ValidationError as exc:
+            raise SocketError("invalid_message", exc.message) from exc
+        except ApplicationError as exc:
+            raise SocketError(exc.name, exc.message) from exc
+        return shaped(document)
 
     async def recipient(self, ref: Any) -> dict[str, Any]:
         if isinstance(ref, bool) or not isinstance(ref, (int, str)) or ref == "" \
@@ -142,8 +158,9 @@ class Chat:
 
     async def by_client_id(self, sender_id: int, client_id: str) -> dict[str, Any] | None:
         query = Query(filters=And((Condition(("sender", "id"), "$eq", sender_id), Condition(("clientId",), "$eq", client_id))),
-                      populate={"sender": _SENDER, "recipient": _SENDER})
-        return await self.rt.app.reader.find_one(self.message_ct, query)
+                      populate=DELIVERED.populate)
+        found = await self.rt.app.reader.find_one(self.message_ct, query)
+        return shaped(found) if found is not None else None
 
     # -- history --------------------------------------------------------------------------
 
@@ -166,23 +183,35 @@ class Chat:
         filters = And((scope, Condition(("id",), "$lt", before))) if before is not None else scope
         query = Query(filters=filters, sort=(SortKey(("id",), descending=True),),
                       pagination=Pagination("offset", 0, limit + 1, with_count=False),
-                      populate={"sender": _SENDER, "recipient": _SENDER})
+                      populate=DELIVERED.populate)
         documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
         more = len(documents) > limit
         page = list(reversed(documents[:limit]))
         return {"messages": page, "nextCursor": page[0]["id"] if more and page else None}
 
-    async def missed(self, state: SocketState, room: str, last_id: int) -> tuple[list[dict[str, Any]], bool]:
-        """Recovery: what was said in ``room`` after ``last_id``, oldest first, bounded."""
+    async def recover(self, state: SocketState, data: Any) -> dict[str, Any]:
+        """Recovery of direct messages: those to or from the caller after ``lastMessageId``."""
+        user = chat_user(state)
+        last_id = id_field(payload(data), "lastMessageId", "a message id")
+        if last_id is None:
+            raise SocketError("invalid_payload", '"lastMessageId" must be a message id')
+        direct = And((Or((Condition(("sender", "id"), "$eq", user["id"]), Condition(("recipient", "id"), "$eq", user["id"]))),
+                      Condition(("recipient", "id"), "$notNull", True)))
+        missed, reload = await self.missed(state, direct, last_id)
+        return {"missed": missed, "reload": reload}
+
+    async def missed(self, state: SocketState, scope: Node | str, last_id: int) -> tuple[list[dict[str, Any]], bool]:
+        """Recovery: messages of ``scope`` (a room name, or a filter) after ``last_id``, oldest first, bounded."""
         access = await self.access(state, "find")
         limit = self.rt.config.recovery_limit
-        query = Query(filters=And((Condition(("room",), "$eq", room), Condition(("id",), "$gt", last_id))),
+        where = Condition(("room",), "$eq", scope) if isinstance(scope, str) else scope
+        query = Query(filters=And((where, Condition(("id",), "$gt", last_id))),
                       sort=(SortKey(("id",)),), pagination=Pagination("offset", 0, limit + 1, with_count=False),
-                      populate={"sender": _SENDER, "recipient": _SENDER})
+                      populate=DELIVERED.populate)
         documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
         if len(documents) > limit:
             return [], True
-        return documents, False
+        return [shaped(d) for d in documents], False
 
     # -- typing and presence ---------------------------------------------------------------
 
@@ -192,7 +221,7 @@ class Chat:
         typing = body.get("typing", True)
         if not isinstance(typing, bool):
             raise SocketError("invalid_payload", '"typing" must be true or false')
-        event = {"user": _who(user), "typing": typing}
+        event = {"user": who(user), "typing": typing}
         if body.get("to") is not None:
             recipient = await self.recipient(body["to"])
             await self.rt.sio.emit("chat:typing", event, to=user_key(recipient["id"]))
@@ -210,10 +239,3 @@ class Chat:
             raise SocketError("invalid_payload", '"status" must be one of online, busy, away')
         await self.rt.presence.set_status(user, status)
         return {"status": status}
-
-
-def _who(user: dict[str, Any] | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user["id"], "documentId": user.get("documentId"), "username": user["username"]}
-

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from cms.config import ConfigError
+from cms.config import ConfigError, read_settings, setting_source
 
 
 @dataclass(frozen=True)
@@ -14,19 +14,39 @@ class RealtimeConfig:
     cors_origins: list[str] = field(default_factory=lambda: ["*"])
     #: "redis://127.0.0.1:6379/0" relays between server processes; empty = one process
     redis_url: str = ""
-    #: longest message text, in characters
+    #: longest message text, in characters (longer ones get an error ack, the socket stays)
     max_message_length: int = 2000
-    #: largest Socket.IO packet accepted, in bytes
-    max_packet_bytes: int = 65_536
-    #: per socket: sustained messages per second, and the burst allowed above it
+    #: largest Socket.IO packet accepted, in bytes: a transport limit for memory safety, far
+    #: above any message a person types, so that too-long messages are answered, not cut off
+    max_packet_bytes: int = 1_048_576
+    #: binary attachments of one packet: how many, and their bytes together (the chat takes none)
+    max_attachments: int = 4
+    max_attachment_bytes: int = 1_048_576
+    #: JSON nesting a packet may have; deeper ones get an ``invalid_payload`` error ack
+    max_depth: int = 32
+    #: per socket, per kind of event: sustained events per second, and the burst allowed above it
+    #: (send: chat:send, sendMessage; history: chat:history; typing: chat:typing;
+    #: auth: register, login (the auth rate limit of users_permissions applies as well);
+    #: event: everything else)
     send_rate: float = 20.0
     send_burst: int = 40
-    #: messages being handled or waiting for their commit above which new sends are
-    #: refused with "overloaded" (300 is about a third of a second of commits)
-    max_pending: int = 300
-    #: group commit: how long a batch gathers messages (milliseconds) and its largest size
-    batch_window_ms: float = 2.0
-    batch_max: int = 500
+    history_rate: float = 5.0
+    history_burst: int = 20
+    typing_rate: float = 5.0
+    typing_burst: int = 10
+    auth_rate: float = 0.5
+    auth_burst: int = 5
+    event_rate: float = 20.0
+    event_burst: int = 50
+    #: per socket: events being handled at once; more are answered ``rate_limited`` at once
+    max_in_flight: int = 16
+    #: per socket: refused events within 10 s after which the socket is disconnected
+    abuse_limit: int = 300
+    #: per socket: outgoing packets waiting for a socket that stopped reading, before it is dropped
+    max_queued: int = 2000
+    #: chat messages waiting for a transaction (their commit pipeline fell behind) above which
+    #: new sends are refused with "overloaded"
+    max_pending: int = 1000
     #: history pages: default and largest size; missed messages replayed at most on rejoin
     history_page: int = 50
     history_max: int = 100
@@ -36,22 +56,17 @@ class RealtimeConfig:
 
 
 def load_config(raw: dict[str, Any]) -> RealtimeConfig:
-    known = {f.name: f for f in fields(RealtimeConfig)}
-    defaults = RealtimeConfig()
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(f'plugin "realtime": unknown key "{key}" (known: {", ".join(sorted(known))})')
-        expected = type(getattr(defaults, key))
-        ok = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            raise ConfigError(f'plugin "realtime": "{key}" must be a {expected.__name__}, not {value!r}')
-    config = RealtimeConfig(**raw)
-    for key in ("max_message_length", "max_packet_bytes", "send_burst", "max_pending", "batch_max",
-                "history_page", "history_max", "recovery_limit"):
+    """The ``[realtime]`` table typed by :class:`RealtimeConfig` (file values checked,
+    ``CMS_PLUGINS_REALTIME_*`` text converted, unknown keys refused), then ranges checked."""
+    config = read_settings(RealtimeConfig, raw, "realtime")
+    for key in ("max_message_length", "max_packet_bytes", "max_attachment_bytes", "max_depth", "send_burst",
+                "history_burst", "typing_burst", "auth_burst", "event_burst", "max_in_flight", "abuse_limit",
+                "max_queued", "max_pending", "history_page", "history_max", "recovery_limit"):
         if getattr(config, key) < 1:
-            raise ConfigError(f'plugin "realtime": "{key}" must be at least 1')
-    if config.send_rate <= 0:
-        raise ConfigError('plugin "realtime": "send_rate" must be positive')
+            raise ConfigError(f"{setting_source(raw, 'realtime', key)} must be at least 1")
+    for key in ("send_rate", "history_rate", "typing_rate", "auth_rate", "event_rate"):
+        if getattr(config, key) <= 0:
+            raise ConfigError(f"{setting_source(raw, 'realtime', key)} must be positive")
+    if config.max_attachments < 0:
+        raise ConfigError(f"{setting_source(raw, 'realtime', 'max_attachments')} must not be negative")
     return config

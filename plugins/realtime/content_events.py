@@ -106,7 +106,9 @@ class ContentEvents:
             await self._deliver(event.model, "delete", event.result, recipients)
 
     async def _deliver(self, ct: ContentType, action: str, document: dict[str, Any], sids: list[str]) -> None:
+        """The entry as REST's find shows it without populate: relations the writer populated stay out."""
         name = f"{ct.singular_name}:{action}"
+        document = {k: v for k, v in document.items() if k not in ct.attributes or not ct.attributes[k].is_relation}
         for sid in sids:
             await self.rt.sio.emit(name, document, to=sid)
 

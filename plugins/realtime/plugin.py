@@ -16,28 +16,35 @@ from typing import TYPE_CHECKING, Any
 
 import socketio
 
-from cms.documents import DocumentService
 from cms.errors import ApplicationError, NotFoundError
 from cms.lifecycles import LifecycleEvent
 from cms.permissions import PUBLIC, Caller
 from cms.plugins import Plugin
 from plugins.realtime.ayna import Ayna
-from plugins.realtime.chat import MESSAGE, Chat
+from plugins.realtime.chat import Chat
 from plugins.realtime.config import RealtimeConfig, load_config
 from plugins.realtime.content_events import ContentEvents
+from plugins.realtime.delivery import MESSAGE, Delivery
+from plugins.realtime.fanout import LocalFanout, RedisFanout
+from plugins.realtime.limits import SocketBudget
+from plugins.realtime.packets import INVALID, FastJSON, packet_class
 from plugins.realtime.presence import Presence
-from plugins.realtime.sockets import SocketError, SocketState, TokenBucket, error, ok, room_key, user_key
+from plugins.realtime.sockets import SocketError, SocketState, error, ok, room_key, user_key
 from plugins.realtime.state import SharedState, make_state
-from plugins.realtime.writer import MessageWriter
 
 if TYPE_CHECKING:
     from cms.app import CMS
 
 log = logging.getLogger("cms.realtime")
+#: one line per join, leave and refused event: who, where, why; never message text or secrets
+audit = logging.getLogger("cms.realtime.audit")
 Handler = Callable[[SocketState, Any], Awaitable[Any]]
 AUTH_TYPE = "plugin::users-permissions.user"
-#: events that write a message, counted against ``max_pending``
-SENDS = frozenset({"chat:send", "sendMessage"})
+#: plugin actions a role needs: chatting (rooms, messages, typing, presence), and live content events
+CHAT, SUBSCRIBE = "plugin::realtime.chat", "plugin::realtime.subscribe"
+_NEEDS = {"chat:join": CHAT, "chat:leave": CHAT, "chat:send": CHAT, "chat:history": CHAT, "chat:recover": CHAT,
+          "chat:typing": CHAT, "presence:set": CHAT, "join": CHAT, "sendMessage": CHAT,
+          "content:subscribe": SUBSCRIBE}
 
 
 class Realtime(Plugin):
@@ -49,30 +56,26 @@ class Realtime(Plugin):
     def register(self, app: CMS) -> None:
         self.app = app
         self.config = load_config(app.plugin_config(self.name))
-        manager = socketio.AsyncRedisManager(self.config.redis_url) if self.config.redis_url else None
-        options: dict[str, Any] = {
-            "cors_allowed_origins": self.config.cors_origins if self.config.cors_origins != ["*"] else "*",
-            "max_http_buffer_size": self.config.max_packet_bytes,
-        }
-        if manager is not None:
-            options["client_manager"] = manager
-        self.sio = app.socket_server(**options)
-        self.shared: SharedState = make_state(self.config.redis_url)
+        c = self.config
+        manager = RedisFanout(c.redis_url) if c.redis_url else LocalFanout()
+        manager.max_queued = c.max_queued
+        self.sio = app.socket_server(
+            cors_allowed_origins=c.cors_origins if c.cors_origins != ["*"] else "*",
+            max_http_buffer_size=c.max_packet_bytes, client_manager=manager, json=FastJSON,
+            serializer=packet_class(c.max_depth, c.max_attachments, c.max_attachment_bytes))
+        self.shared: SharedState = make_state(c.redis_url)
         self.sockets: dict[str, SocketState] = {}
-        #: chat sends being handled now (see ``max_pending``)
-        self.sends_in_flight = 0
         self.presence = Presence(self)
         self.chat = Chat(self)
         self.ayna = Ayna(self)
         self.content = ContentEvents(self)
-        self.writer = MessageWriter(DocumentService(app, MESSAGE), self.config.batch_window_ms / 1000,
-                                    self.config.batch_max)
+        self.delivery = Delivery(self)
         self._string_acks = {"register", "login", "join", "sendMessage"}
         self.events: dict[str, Handler] = {
             "register": self.ayna.register, "login": self.ayna.login, "join": self.ayna.join,
             "sendMessage": self.ayna.send_message,
             "chat:join": self.chat.join, "chat:leave": self.chat.leave, "chat:send": self.chat.send,
-            "chat:history": self.chat.history, "chat:typing": self.chat.typing,
+            "chat:history": self.chat.history, "chat:recover": self.chat.recover, "chat:typing": self.chat.typing,
             "presence:set": self.chat.set_presence,
             "content:subscribe": self.content.subscribe, "content:unsubscribe": self.content.unsubscribe,
         }
@@ -80,19 +83,20 @@ class Realtime(Plugin):
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("*", self._dispatch)
         app.lifecycles.subscribe(self.content.hooks())
+        app.lifecycles.subscribe(self.delivery.hooks(), [app.registry.get(MESSAGE).uid])
+        self.shared.on_user_changed(self._recheck_user)
         # lifecycles are keyed by the type's own UID, not by the alias the plugins know it by
         users_uid = app.registry.get(AUTH_TYPE).uid
         app.lifecycles.subscribe({"afterUpdate": self._user_changed, "beforeDelete": self._user_deleting,
                                   "afterDelete": self._user_deleted}, [users_uid])
         app.identity.add_variable("rooms", self.presence.rooms_of)
-        app.add_actions(f"plugin::realtime.{e}" for e in ("chat", "subscribe"))
+        app.add_actions((CHAT, SUBSCRIBE))
 
     async def bootstrap(self, app: CMS) -> None:
-        self.writer.start()
+        await self.shared.start()
 
     async def destroy(self, app: CMS) -> None:
-        """Flush pending messages and mark this process's users offline, then let the database close."""
-        await self.writer.close()
+        """Mark this process's users offline, then let the database close."""
         for state in list(self.sockets.values()):
             await self._forget(state)
         await self.shared.close()
@@ -122,8 +126,7 @@ class Realtime(Plugin):
                 caller = await self.app.identity.authenticate_token(token)
             except ApplicationError as exc:
                 raise socketio.exceptions.ConnectionRefusedError(exc.message) from exc
-        state = SocketState(sid, PUBLIC, TokenBucket(self.config.send_rate, self.config.send_burst),
-                            address=str(environ.get("REMOTE_ADDR", "")))
+        state = SocketState(sid, PUBLIC, SocketBudget(self.config), address=str((environ or {}).get("REMOTE_ADDR", "")))
         self.sockets[sid] = state
         if caller.kind == "user":
             await self.authenticate_socket(state, caller)
@@ -169,49 +172,85 @@ class Realtime(Plugin):
     # -- events ---------------------------------------------------------------------------
 
     async def _dispatch(self, *args: Any) -> Any:
-        """Every event lands here: route it, and turn any failure into an error ack."""
+        """Every event lands here: budget, route, grant; any failure becomes an error ack."""
         if len(args) >= 2 and isinstance(args[1], str) and self.sio.manager.is_connected(args[1], "/"):
             event, sid, args = args[0], args[1], args[2:]
         else:  # a client event named "*" is the catch-all's own name: python-socketio omits the name
             event, sid, args = "*", args[0], args[1:]
-        handler = self.events.get(event)
         string_ack = event in self._string_acks
         data = args[0] if args else None
         state = self.sockets.get(sid)
-        counted = False
+        admitted = False
         try:
             if state is None:
                 raise SocketError("unavailable", "This connection is closing")
+            if not state.budget.admit(event):
+                await self._strike(state)
+                raise SocketError("rate_limited", "You are sending too fast." if string_ack
+                                  else "You are sending too fast; slow down")
+            admitted = True
+            if event == INVALID:
+                log.warning("socket %s sent an invalid packet: %s", sid, data)
+                raise SocketError("invalid_payload", f"Invalid packet: {data}")
+            handler = self.events.get(event)
             if handler is None:
                 raise SocketError("unknown_event", f"Unknown event {event!r}")
-            if event in SENDS:
-                # Refuse before any work when more sends are in flight than the writer may
-                # queue: above capacity the sender hears so at once instead of waiting seconds.
-                if self.sends_in_flight >= self.config.max_pending:
-                    raise SocketError("overloaded", "The server is overloaded, try again shortly")
-                self.sends_in_flight += 1
-                counted = True
+            # roles carry the plugin's actions (API tokens are judged by the content type's grants,
+            # anonymous sockets by each handler, which asks them to log in)
+            needed = _NEEDS.get(event) if state.caller.kind != "token" else None
+            if needed is not None and (state.user is not None or needed == SUBSCRIBE) \
+                    and await self.app.identity.access_for(state.caller, needed, None) is None:
+                raise SocketError("forbidden", f"Your role may not use {needed}")
             result = await handler(state, data)
         except (SocketError, ApplicationError) as exc:
+            if state is not None and event not in ("chat:typing",):
+                audit.info("refused %s user=%s reason=%s", event, state.user["id"] if state.user else "-",
+                           exc.name if isinstance(exc, SocketError) else exc.name)
             return exc.message if string_ack else error(exc)
         except Exception:  # noqa: BLE001 - never kill the handler or the connection
             log.exception("event %s failed", event)
             message = "Something went wrong, please try again"
             return message if string_ack else {"ok": False, "error": {"name": "server_error", "message": message}}
         finally:
-            if counted:
-                self.sends_in_flight -= 1
+            if admitted and state is not None:
+                state.budget.done()
         return None if string_ack else ok(result)
+
+    async def _strike(self, state: SocketState) -> None:
+        """A refused event: a socket refused too often is disconnected."""
+        if not state.budget.strike():
+            log.warning("socket %s (user %s) disconnected: it kept sending over its limits", state.sid,
+                        state.user["id"] if state.user else "-")
+            await self.sio.disconnect(state.sid)
 
     # -- users changed elsewhere ------------------------------------------------------------
 
     async def _user_changed(self, event: LifecycleEvent) -> None:
-        # read the row: the written document may carry only the fields its writer asked for
-        # (PUT /api/users/:id answers with fields=(), so "blocked" is not in it)
-        model = self.app.models[AUTH_TYPE]
-        rows = await model.filter(documentId=event.params["where"]["documentId"]).values("id", "blocked")
-        if rows and rows[0]["blocked"]:
-            await self._disconnect_user(int(rows[0]["id"]))
+        """A password, role or block changed: every process re-checks that user's sockets."""
+        data = event.params.get("data") or {}
+        reasons = [r for r in ("password", "role", "blocked") if r in data]
+        if not reasons:
+            return
+        rows = await self.app.models[AUTH_TYPE].filter(documentId=event.params["where"]["documentId"]).values("id")
+        if rows:
+            await self.shared.user_changed(int(rows[0]["id"]), ",".join(reasons))
+
+    async def _recheck_user(self, user_id: int, reason: str) -> None:
+        """In this process: a new password ends the user's sockets (their token is void), a block
+        too; a role change re-reads the user, so that its next event is judged by the new role."""
+        local = [s for s in self.sockets.values() if s.user is not None and s.user["id"] == user_id]
+        if not local:
+            return
+        try:
+            caller = await self.app.identity.user_caller(user_id)
+        except ApplicationError:
+            caller = None
+        for state in local:
+            if caller is None or "password" in reason.split(","):
+                audit.info("disconnected user=%s sid=%s reason=%s", user_id, state.sid, reason)
+                await self.sio.disconnect(state.sid)
+            else:
+                state.caller = caller
 
     async def _user_deleting(self, event: LifecycleEvent) -> None:
         """Before a user is deleted: who it is and its presence entries (their link is cleared with it)."""
@@ -234,6 +273,6 @@ class Realtime(Plugin):
                 pass
 
     async def _disconnect_user(self, user_id: int) -> None:
-        """A blocked or deleted user loses every socket, on every process."""
+        """A deleted user loses every socket, on every process."""
         for sid in await self.shared.sockets_of(user_id):
             await self.sio.disconnect(sid)

@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 from cms.documents import DocumentService
 from cms.errors import NotFoundError
 from cms.query.ast import And, Condition, Query
-from plugins.realtime.sockets import room_key
+from plugins.realtime.sockets import room_key, user_key
 
 if TYPE_CHECKING:
     from plugins.realtime.plugin import Realtime
 
 CHAT_USER = "api::chat-user.chat-user"
+MESSAGE = "api::message.message"
+#: direct-message partners told about a user's presence, at most, each way
+CONTACTS = 200
 STATUSES = ("online", "busy", "away", "offline")
 
 
@@ -53,6 +56,16 @@ class Presence:
         query = Query(filters=Condition(("user", "id"), "$eq", user_id), fields=("room", "status", "username"))
         documents, _ = await self.rt.app.reader.find_many(self.ct, query)
         return documents
+
+    async def contacts(self, user_id: int) -> set[int]:
+        """Users ``user_id`` exchanged direct messages with (the most recent ``CONTACTS`` each way):
+        they hear its presence changes as its rooms do."""
+        messages = self.rt.app.models[MESSAGE]
+        sent = await messages.filter(sender_id=user_id, recipient_id__not_isnull=True) \
+            .order_by("-id").limit(CONTACTS).values_list("recipient_id", flat=True)
+        received = await messages.filter(recipient_id=user_id, sender_id__not_isnull=True) \
+            .order_by("-id").limit(CONTACTS).values_list("sender_id", flat=True)
+        return {int(i) for i in (*sent, *received)} - {user_id}
 
     async def rooms_of(self, user: dict[str, Any]) -> list[str]:
         """``$user.rooms`` in permission conditions: the rooms the user has joined."""
@@ -104,6 +117,9 @@ class Presence:
                  "lastSeenAt": last_seen if status == "offline" else None}
         for room in rooms:
             await self.rt.sio.emit("presence", {**event, "room": room}, to=room_key(room))
+        contacts = await self.contacts(user["id"])
+        if contacts:
+            await self.rt.sio.emit("presence", {**event, "room": None}, to=[user_key(c) for c in contacts])
         return last_seen if status == "offline" else None
 
     async def connected(self, user: dict[str, Any], sid: str) -> None:

@@ -7,12 +7,12 @@ that process: who it is, which rooms it joined, its send budget.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from cms.errors import ApplicationError
 from cms.permissions import Caller
+from plugins.realtime.limits import SocketBudget
 
 _ROOM = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 
@@ -36,32 +36,10 @@ def error(exc: SocketError | ApplicationError) -> dict[str, Any]:
 
 
 @dataclass
-class TokenBucket:
-    """``rate`` events per second sustained, ``burst`` at once."""
-
-    rate: float
-    burst: int
-    tokens: float = 0.0
-    stamp: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        self.tokens = float(self.burst)
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
-@dataclass
 class SocketState:
     sid: str
     caller: Caller
-    bucket: TokenBucket
+    budget: SocketBudget
     #: the client's address, keying login rate limits
     address: str = ""
     rooms: set[str] = field(default_factory=set)

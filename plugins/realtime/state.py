@@ -8,9 +8,14 @@ Emits to those sockets then go through python-socketio's Redis manager.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+
+log = logging.getLogger("cms.realtime")
 
 
 class SharedState(Protocol):
@@ -28,6 +33,14 @@ class SharedState(Protocol):
 
     async def subscribers(self, uid: str) -> dict[str, dict[str, Any]]: ...
 
+    async def user_changed(self, user_id: int, reason: str) -> None:
+        """Tell every process (this one included) that a user's credentials or role changed."""
+
+    def on_user_changed(self, callback: Callable[[int, str], Awaitable[None]]) -> None:
+        """Call ``callback(user_id, reason)`` in this process for every :meth:`user_changed`."""
+
+    async def start(self) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -35,6 +48,7 @@ class MemoryState:
     def __init__(self) -> None:
         self._sockets: dict[int, set[str]] = defaultdict(set)
         self._subs: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        self._listeners: list[Callable[[int, str], Awaitable[None]]] = []
 
     async def add_socket(self, user_id: int, sid: str) -> bool:
         first = not self._sockets[user_id]
@@ -60,17 +74,32 @@ class MemoryState:
     async def subscribers(self, uid: str) -> dict[str, dict[str, Any]]:
         return dict(self._subs.get(uid, {}))
 
+    async def user_changed(self, user_id: int, reason: str) -> None:
+        for callback in self._listeners:
+            await callback(user_id, reason)
+
+    def on_user_changed(self, callback: Callable[[int, str], Awaitable[None]]) -> None:
+        self._listeners.append(callback)
+
+    async def start(self) -> None:
+        pass
+
     async def close(self) -> None:
         pass
 
 
 class RedisState:
-    """Sets ``cms:presence:<user>`` of socket ids and hashes ``cms:subs:<uid>``."""
+    """Sets ``cms:presence:<user>`` of socket ids, hashes ``cms:subs:<uid>``, and the
+    channel ``cms:users`` on which processes tell each other about changed users."""
+
+    CHANNEL = "cms:users"
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
         self.redis = redis.from_url(url, decode_responses=True)
+        self._listeners: list[Callable[[int, str], Awaitable[None]]] = []
+        self._task: asyncio.Task[None] | None = None
 
     async def add_socket(self, user_id: int, sid: str) -> bool:
         key = f"cms:presence:{user_id}"
@@ -97,7 +126,38 @@ class RedisState:
         raw = await self.redis.hgetall(f"cms:subs:{uid}")
         return {sid: json.loads(spec) for sid, spec in raw.items()}
 
+    async def user_changed(self, user_id: int, reason: str) -> None:
+        await self.redis.publish(self.CHANNEL, json.dumps({"user": user_id, "reason": reason}))
+
+    def on_user_changed(self, callback: Callable[[int, str], Awaitable[None]]) -> None:
+        self._listeners.append(callback)
+
+    async def start(self) -> None:
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.CHANNEL)
+        self._task = asyncio.create_task(self._listen(pubsub), name="realtime-user-changes")
+
+    async def _listen(self, pubsub: Any) -> None:
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    change = json.loads(message["data"])
+                    for callback in self._listeners:
+                        await callback(int(change["user"]), str(change["reason"]))
+                except Exception:  # noqa: BLE001 - one bad message must not stop the listener
+                    log.exception("handling a user change failed")
+        finally:
+            await pubsub.aclose()
+
     async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - closing anyway
+                pass
         await self.redis.aclose()
 
 

@@ -1,25 +1,31 @@
-"""Settings of the users_permissions plugin (``[users_permissions]`` in config/plugins.toml)."""
+"""Settings of the users_permissions plugin (``[users_permissions]`` in config/plugins.toml).
+
+Read by :func:`cms.config.read_settings`, so every key is typed by
+:class:`UsersPermissionsConfig` whether it comes from the file or from
+``CMS_PLUGINS_USERS_PERMISSIONS_<KEY>``.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from cms.config import ConfigError
+from cms.config import ConfigError, read_settings, setting_source
 
+NAME = "users_permissions"
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATIONS = ("jwt_expires_in", "rate_limit_interval")
 
 
-def parse_duration(value: Any, key: str) -> int:
-    """``"30d"``, ``"12h"``, ``"90s"`` or a number of seconds → seconds."""
+def parse_duration(value: Any, where: str) -> int:
+    """``"30d"``, ``"12h"``, ``"90s"`` or a number of seconds → seconds; ``where`` begins the error."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    match = _DURATION.match(str(value).strip()) if isinstance(value, str) else None
+    match = _DURATION.match(value.strip()) if isinstance(value, str) else None
     if not match or int(match.group(1)) == 0:
-        raise ConfigError(f'plugin "users_permissions": "{key}" must be a duration like "30d", "12h" or seconds, not {value!r}')
+        raise ConfigError(f'{where} must be a duration like "30d", "12h" or seconds, not {value!r}')
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
@@ -44,41 +50,18 @@ class UsersPermissionsConfig:
 
     @property
     def jwt_lifetime(self) -> int:
-        return parse_duration(self.jwt_expires_in, "jwt_expires_in")
+        return parse_duration(self.jwt_expires_in, f'plugin "{NAME}": "jwt_expires_in"')
 
     @property
     def rate_limit_seconds(self) -> int:
-        return parse_duration(self.rate_limit_interval, "rate_limit_interval")
+        return parse_duration(self.rate_limit_interval, f'plugin "{NAME}": "rate_limit_interval"')
 
 
-_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
-
-
-def _from_text(value: Any, expected: type) -> Any:
-    """Environment overrides of keys absent from the file arrive as text: ``"3"``, ``"false"``."""
-    if not isinstance(value, str):
-        return value
-    if expected is bool:
-        return _BOOLEANS.get(value.strip().lower(), value)
-    if expected is int and value.strip().isdigit():
-        return int(value)
-    return value
-
-
-def load_config(raw: dict[str, Any]) -> UsersPermissionsConfig:
-    known = {f.name: f for f in fields(UsersPermissionsConfig)}
-    raw = {key: _from_text(value, type(known[key].default)) if key in known else value for key, value in raw.items()}
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(f'plugin "users_permissions": unknown key "{key}" (known: {", ".join(sorted(known))})')
-        expected = type(known[key].default)
-        if key in _DURATIONS and isinstance(value, int) and not isinstance(value, bool):
-            continue  # seconds; parse_duration checks it
-        if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            kind = {bool: "true or false", int: "an integer", str: "a string"}[expected]
-            raise ConfigError(f'plugin "users_permissions": "{key}" must be {kind}, not {value!r}')
-    config = UsersPermissionsConfig(**raw)
-    config.jwt_lifetime, config.rate_limit_seconds  # validate durations now, not on first use
+def load_config(raw: Mapping[str, Any]) -> UsersPermissionsConfig:
+    """The typed settings; durations and ranges are checked now, not on first use."""
+    config = read_settings(UsersPermissionsConfig, raw, NAME)
+    for key in ("jwt_expires_in", "rate_limit_interval"):
+        parse_duration(getattr(config, key), setting_source(raw, NAME, key))
     if config.rate_limit_max < 1:
-        raise ConfigError('plugin "users_permissions": "rate_limit_max" must be at least 1')
+        raise ConfigError(f"{setting_source(raw, NAME, 'rate_limit_max')} must be at least 1")
     return config

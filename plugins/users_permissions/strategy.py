@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from cms.content import ContentType
-from cms.errors import ForbiddenError, UnauthorizedError
+from cms.errors import ApplicationError, ForbiddenError, UnauthorizedError
 from cms.permissions import PUBLIC, Access, Caller
 from plugins.users_permissions.tokens import InvalidToken, hash_api_token, looks_like_jwt, read_jwt
 
@@ -31,6 +31,7 @@ TOKEN_UID = "plugin::users-permissions.api-token"
 USER_FIELDS = ("id", "documentId", "username", "email", "blocked", "confirmed", "role_id", "passwordChangedAt")
 _LAST_USED_EVERY = dt.timedelta(minutes=1)
 CACHE_SECONDS = 1.0
+AUTH = "plugin::users-permissions.auth"
 
 
 class Strategy:
@@ -119,17 +120,56 @@ class Strategy:
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         self.engine.add_variable(name, provider)
 
-    async def register(self, username: str, email: str, password: str) -> Caller:
-        """Registration for other plugins (the realtime plugin's ``register`` event)."""
+    # -- registration and login: one policy for the REST routes and the realtime events --
+
+    def limit(self, action: str, identifier: str | None, client: str) -> None:
+        """Count one attempt of ``action`` (register, login, ...) for this identifier and client address.
+
+        The key is the action's name, never the request path, so the REST
+        route (with or without a trailing slash) and the socket event share
+        one bucket per identifier and address."""
+        if self.limiter is not None and self.config.rate_limit_enabled:
+            self.limiter.hit(f"{action}:{(identifier or '').lower()}:{client}")
+
+    async def require(self, caller: Caller, action: str) -> None:
+        """Raise as :meth:`authorize` would when ``caller``'s role lacks ``action``."""
+        if await self.access_for(caller, action, None) is None:
+            if caller.kind == "public":
+                raise UnauthorizedError("Missing or invalid credentials")
+            raise ForbiddenError()
+
+    async def admit_registration(self, caller: Caller, email: str | None, client: str) -> None:
+        """Rate limit, the ``auth.register`` grant, then whether registration is open."""
+        self.limit("auth.register", email, client)
+        await self.require(caller, f"{AUTH}.register")
+        if not self.config.allow_register:
+            raise ApplicationError("Register action is currently disabled")
+
+    async def admit_login(self, caller: Caller, identifier: str | None, client: str) -> None:
+        """Rate limit, then the ``auth.callback`` grant."""
+        self.limit("auth.callback", identifier, client)
+        await self.require(caller, f"{AUTH}.callback")
+
+    async def register(self, username: str, email: str, password: str, client: str = "",
+                       caller: Caller = PUBLIC) -> Caller:
+        """Registration for other plugins (the realtime ``register`` event), under the route's policy."""
+        await self.admit_registration(caller, email, client)
         user_id = await self.accounts.register(username, email, password, self.engine.role_id(self.config.default_role))
         return await self._user_caller(user_id)
 
-    async def login(self, identifier: str, password: str, client: str = "") -> Caller:
-        """Log in for other plugins (the realtime ``login`` event), rate limited like the route."""
-        if self.limiter is not None and self.config.rate_limit_enabled:
-            self.limiter.hit(f"identity-login:{identifier.lower()}:{client}")
+    async def login(self, identifier: str, password: str, client: str = "", caller: Caller = PUBLIC) -> Caller:
+        """Log in for other plugins (the realtime ``login`` event), under the route's policy."""
+        await self.admit_login(caller, identifier, client)
         row = await self.accounts.check_login(identifier, password)
         return await self._user_caller(row["id"])
+
+    async def user_caller(self, user_id: int) -> Caller:
+        """The user as a caller now, read from the database (not the cache)."""
+        self._users.pop(user_id, None)
+        user = await self.load_user(user_id)
+        if user is None or user["blocked"]:
+            raise UnauthorizedError("Invalid credentials")
+        return Caller("user", user=user)
 
     async def _user_caller(self, user_id: int) -> Caller:
         user = await self.load_user(user_id)

@@ -7,13 +7,23 @@ traceback.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import stat
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import pytest
 
-from cms.config import ConfigError, Settings, load_settings
+from cms.config import ApiSettings, ConfigError, DatabaseSettings, EnvValue, ServerSettings, Settings, load_settings, read_settings
+from cms.plugins import load_plugins
 from tests.helpers.project import collection, free_port, make_project, run_cms, write_schema
+
+#: the built-in plugins' settings classes (in ``plugins/<name>/config.py``)
+PLUGIN_SETTINGS = {"realtime": "RealtimeConfig", "users_permissions": "UsersPermissionsConfig"}
 
 
 def write_config(root: Path, name: str, body: str) -> Path:
@@ -34,6 +44,42 @@ def config_error(root: Path, **env: str) -> str:
     return str(caught.value)
 
 
+def override(kind: Any, default: Any) -> tuple[str, Any]:
+    """Environment text for a setting of type ``kind`` and the value it must give,
+    valid and unlike ``default``: derived from the type, so new fields are covered."""
+    origin, args = get_origin(kind), get_args(kind)
+    if origin is Literal:
+        choice = next(c for c in args if c != default)
+        return str(choice), choice
+    if origin in (Union, types.UnionType):  # e.g. durations, str | int: the number form
+        return override(next(a for a in args if a is not str), None)
+    if origin is list:
+        return " first, second ", ["first", "second"]
+    if kind is bool:
+        return ("off", False) if default else ("on", True)
+    if kind is int:
+        return str((default or 0) + 7), (default or 0) + 7
+    if kind is float:
+        return str(default + 0.5), default + 0.5
+    assert kind is str, f"no sample for {kind}"
+    return default + "x", default + "x"
+
+
+def plugin_settings(name: str) -> tuple[type, Callable[[Any], Any]]:
+    """A built-in plugin's settings class and ``load_config``, imported by the tests that
+    use them (a plugin being reworked does not stop the core's tests from being collected)."""
+    module = importlib.import_module(f"plugins.{name}.config")
+    return getattr(module, PLUGIN_SETTINGS[name]), module.load_config
+
+
+def overrides(cls: type, prefix: str) -> dict[str, tuple[str, str, Any]]:
+    """Field name → (variable, text, expected value) for every field of ``cls``."""
+    hints = get_type_hints(cls)
+    defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+                for f in dataclasses.fields(cls)}
+    return {name: (f"{prefix}{name.upper()}", *override(hints[name], defaults[name])) for name in defaults}
+
+
 # -- values ---------------------------------------------------------------------
 
 
@@ -46,6 +92,8 @@ def test_an_empty_project_gets_the_defaults(tmp_path: Path) -> None:
     assert settings.tortoise_db_url() == f"sqlite://{tmp_path / '.tmp' / 'data.db'}"
     assert (settings.api.prefix, settings.api.default_limit, settings.api.max_limit) == ("/api", 25, 100)
     assert settings.api.with_count is True
+    assert settings.server.access_log is False
+    assert settings.server.ws_per_message_deflate is False
     assert settings.plugins == {}
     assert settings.develop and not load_settings(tmp_path, "production", env={}).develop
 
@@ -85,10 +133,77 @@ def test_environment_variables_override_the_files_with_the_right_types(tmp_path:
     assert settings.server.port == 9000
     assert settings.api.max_limit == 50
     assert settings.api.with_count is False
-    # a plugin key is typed like its value in plugins.toml, a string otherwise
-    assert settings.plugins["realtime"] == {"max_rooms": 20, "redis_url": "redis://cache"}
+    # plugin overrides stay text tagged with their variable, until the plugin types them
+    assert settings.plugins["realtime"] == {"max_rooms": "20", "redis_url": "redis://cache"}
+    assert isinstance(settings.plugins["realtime"]["max_rooms"], EnvValue)
+    assert settings.plugins["realtime"]["max_rooms"].var == "CMS_PLUGINS_REALTIME_MAX_ROOMS"
+    assert settings.plugins["realtime"].path == tmp_path / "config" / "plugins.toml"
     # the longest plugin name owns the variable: "audit_log", not a plugin "audit"
-    assert settings.plugins["audit_log"] == {"enabled": False}
+    assert settings.plugins["audit_log"] == {"enabled": "no"}
+
+
+@pytest.mark.parametrize("cls", [ServerSettings, DatabaseSettings, ApiSettings])
+def test_every_core_key_can_be_overridden_from_the_environment(tmp_path: Path, cls: type) -> None:
+    section = {ServerSettings: "server", DatabaseSettings: "database", ApiSettings: "api"}[cls]
+    cases = overrides(cls, f"CMS_{section.upper()}_")
+
+    settings = load(tmp_path, **{var: text for var, text, _ in cases.values()})
+
+    for name, (var, _, expected) in cases.items():
+        assert getattr(getattr(settings, section), name) == expected, var
+
+
+@pytest.mark.parametrize("name", sorted(PLUGIN_SETTINGS))
+def test_every_plugin_key_can_be_overridden_from_the_environment_without_a_line_in_the_file(
+    tmp_path: Path, name: str
+) -> None:
+    """The regression: CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES=262144 used to stop start-up."""
+    cls, load_config = plugin_settings(name)
+    write_config(tmp_path, "plugins", f"[{name}]\n")
+    cases = overrides(cls, f"CMS_PLUGINS_{name.upper()}_")
+
+    [loaded] = load_plugins(load(tmp_path, **{var: text for var, text, _ in cases.values()}))
+    config = load_config(loaded.config)
+
+    for key, (var, _, expected) in cases.items():
+        assert getattr(config, key) == expected, var  # 65543 == "65543" would be False: typed
+
+
+def test_the_settings_reader_types_every_kind_of_field() -> None:
+    @dataclass(frozen=True)
+    class Sample:
+        count: int = 1
+        ratio: float = 1.0
+        flag: bool = False
+        text: str = ""
+        names: list[str] = field(default_factory=list)
+        level: Literal["low", "high"] = "low"
+        duration: str | int = "1d"
+
+    env = {"count": "-3", "ratio": "2", "flag": "yes", "text": "a b", "names": "a,, b ,c",
+           "level": "high", "duration": "3600"}
+    read = read_settings(Sample, {key: EnvValue(text, f"VAR_{key}") for key, text in env.items()}, "sample")
+    assert read == Sample(count=-3, ratio=2.0, flag=True, text="a b", names=["a", "b", "c"], level="high", duration=3600)
+    assert type(read.text) is str and type(read.names[0]) is str  # no EnvValue tags left
+    assert read_settings(Sample, {"duration": EnvValue("30d", "V"), "names": EnvValue("", "V")}, "s").duration == "30d"
+    assert read_settings(Sample, {"names": EnvValue("", "V")}, "s").names == []
+    # file values are checked, never converted: a TOML string is not a number
+    assert read_settings(Sample, {"ratio": 2, "names": ["x"], "duration": 60}, "s") == Sample(ratio=2.0, names=["x"], duration=60)
+    for raw, message in [
+        ({"count": "3"}, 'plugin "s": "count" must be an integer, not \'3\''),
+        ({"flag": "true"}, 'plugin "s": "flag" must be true or false'),
+        ({"count": True}, 'plugin "s": "count" must be an integer'),
+        ({"names": ["a", 1]}, 'plugin "s": "names" must be a list of strings'),
+        ({"names": "a,b"}, 'plugin "s": "names" must be a list of strings'),
+        ({"level": "mid"}, 'plugin "s": "level" must be one of low, high'),
+        ({"duration": 1.5}, 'plugin "s": "duration" must be a string or an integer'),
+        ({"ratio": EnvValue("fast", "V_RATIO")}, "environment variable V_RATIO must be a number, not 'fast'"),
+        ({"ratio": EnvValue("nan", "V_RATIO")}, "environment variable V_RATIO must be a number, not 'nan'"),
+        ({"level": EnvValue("HIGH", "V_LEVEL")}, "environment variable V_LEVEL must be one of low, high, not 'HIGH'"),
+    ]:
+        with pytest.raises(ConfigError) as caught:
+            read_settings(Sample, raw, "s")
+        assert str(caught.value).startswith(message), raw
 
 
 def test_a_relative_sqlite_path_is_under_the_project(tmp_path: Path) -> None:
@@ -140,10 +255,77 @@ def test_a_wrong_value_in_the_environment_names_the_variable(tmp_path: Path, var
     assert expected in message
 
 
-def test_a_wrong_plugin_override_names_the_variable(tmp_path: Path) -> None:
-    write_config(tmp_path, "plugins", "[realtime]\nmax_rooms = 10\n")
-    message = config_error(tmp_path, CMS_PLUGINS_REALTIME_MAX_ROOMS="many")
-    assert message == "environment variable CMS_PLUGINS_REALTIME_MAX_ROOMS must be an integer, not 'many'"
+def plugin_error(root: Path, name: str, **env: str) -> str:
+    """The error of plugin ``name`` reading its settings (as its ``register`` does)."""
+    _, load_config = plugin_settings(name)
+    [loaded] = [p for p in load_plugins(load(root, **env)) if p.name == name]
+    with pytest.raises(ConfigError) as caught:
+        load_config(loaded.config)
+    return str(caught.value)
+
+
+def config_error_of_plugins(root: Path, **env: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_plugins(load(root, **env))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES", "256k", "must be an integer, not '256k'"),
+        ("CMS_PLUGINS_REALTIME_SEND_RATE", "fast", "must be a number, not 'fast'"),
+        ("CMS_PLUGINS_REALTIME_MAX_PENDING", "0", "must be at least 1"),
+        ("CMS_PLUGINS_REALTIME_SEND_RATE", "-1", "must be positive"),
+        ("CMS_PLUGINS_USERS_PERMISSIONS_ALLOW_REGISTER", "maybe", "must be true or false, not 'maybe'"),
+        ("CMS_PLUGINS_USERS_PERMISSIONS_JWT_EXPIRES_IN", "3 weeks", 'must be a duration like "30d"'),
+        ("CMS_PLUGINS_USERS_PERMISSIONS_RATE_LIMIT_MAX", "0", "must be at least 1"),
+    ],
+)
+def test_a_wrong_plugin_override_names_the_variable(tmp_path: Path, var: str, value: str, expected: str) -> None:
+    name = "realtime" if "REALTIME" in var else "users_permissions"
+    write_config(tmp_path, "plugins", f"[{name}]\nmax_pending = 5\n" if name == "realtime" else f"[{name}]\n")
+    message = plugin_error(tmp_path, name, **{var: value})
+    assert message.startswith(f"environment variable {var} ")
+    assert expected in message
+
+
+def test_a_wrong_plugin_value_in_the_file_names_the_file_and_the_key(tmp_path: Path) -> None:
+    """TOML values are checked, not converted: a quoted number in the file is a mistake."""
+    path = write_config(tmp_path, "plugins", '[realtime]\nmax_packet_bytes = "262144"\n')
+    message = plugin_error(tmp_path, "realtime")
+    assert message == f'{path}: [realtime] "max_packet_bytes" must be an integer, not \'262144\''
+    path = write_config(tmp_path, "plugins", "[users_permissions]\nrate_limit_max = 0\n")
+    assert plugin_error(tmp_path, "users_permissions") == f'{path}: [users_permissions] "rate_limit_max" must be at least 1'
+
+
+def test_an_unknown_plugin_key_is_refused_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    """A mistyped variable is an error, as a mistyped key in the file is (not silently ignored)."""
+    path = write_config(tmp_path, "plugins", "[realtime]\nmax_rooms = 10\n")
+    message = plugin_error(tmp_path, "realtime")
+    assert message.startswith(f'{path}: [realtime] unknown key "max_rooms" (known: ')
+    assert "max_packet_bytes" in message.split("known:")[1]
+
+    write_config(tmp_path, "plugins", "[realtime]\n")
+    message = plugin_error(tmp_path, "realtime", CMS_PLUGINS_REALTIME_MAX_PACKETS="9")
+    assert message.startswith(
+        'environment variable CMS_PLUGINS_REALTIME_MAX_PACKETS: plugin "realtime": unknown key "max_packets" (known: ')
+    assert "max_packet_bytes" in message.split("known:")[1]
+
+
+def test_overrides_of_a_plugin_that_is_not_listed_are_ignored(tmp_path: Path) -> None:
+    write_config(tmp_path, "plugins", "[users_permissions]\n")
+    settings = load(tmp_path, CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES="oops")
+    assert set(settings.plugins) == {"users_permissions"}
+    assert [p.name for p in load_plugins(settings)] == ["users_permissions"]
+
+
+def test_a_plugin_can_be_switched_off_from_the_environment(tmp_path: Path) -> None:
+    write_config(tmp_path, "plugins", "[users_permissions]\n[realtime]\n")
+    assert [p.name for p in load_plugins(load(tmp_path, CMS_PLUGINS_REALTIME_ENABLED="off"))] == ["users_permissions"]
+    message = config_error_of_plugins(tmp_path, CMS_PLUGINS_REALTIME_ENABLED="maybe")
+    assert message == "environment variable CMS_PLUGINS_REALTIME_ENABLED must be true or false, not 'maybe'"
+
 
 
 def test_an_unknown_key_is_named_with_the_known_ones(tmp_path: Path) -> None:
@@ -250,6 +432,19 @@ def test_a_broken_schema_stops_develop_with_file_and_attribute(tmp_path: Path) -
     assert "maxLength" in title
     assert "stars" in rating
     assert not (root / "migrations").exists()  # nothing was written or served
+
+
+def test_a_plugin_override_absent_from_the_file_reaches_the_plugin_typed(tmp_path: Path) -> None:
+    """`cms routes` registers every plugin, which reads its settings: no start-up error."""
+    root = make_project(tmp_path / "project", plugins_toml="[realtime]\n")
+
+    ok = run_cms(root, "routes", env={"CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES": "262144"}, timeout=30)
+    wrong = run_cms(root, "routes", env={"CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES": "big"}, timeout=30)
+
+    assert (ok.returncode, ok.stderr) == (0, "")
+    assert "/socket.io/" in ok.stdout
+    assert wrong.returncode == 1
+    assert wrong.stderr == "error: environment variable CMS_PLUGINS_REALTIME_MAX_PACKET_BYTES must be an integer, not 'big'\n"
 
 
 def test_a_wrong_setting_stops_develop_with_a_message(tmp_path: Path) -> None:

@@ -20,16 +20,14 @@ AUTH = "plugin::users-permissions.auth"
 def bind_auth_routes(up: UsersPermissions) -> None:
     prefix = up.app.settings.api.prefix.rstrip("/")
 
-    def limited(request: Request, identifier: str | None) -> None:
-        if up.config.rate_limit_enabled:
-            up.limiter.hit(f"{request.path}:{(identifier or '').lower()}:{client_ip(request)}")
+    def limited(request: Request, action: str, identifier: str | None) -> None:
+        up.strategy.limit(action, identifier, client_ip(request))
 
     async def register(request: Request) -> HTTPResponse:
         body = read_body(request)
-        limited(request, body.get("email") if isinstance(body.get("email"), str) else None)
-        await up.strategy.authorize(request, f"{AUTH}.register", None)
-        if not up.config.allow_register:
-            raise ApplicationError("Register action is currently disabled")
+        caller = request.ctx.caller = await up.strategy.authenticate(request)
+        email = body.get("email") if isinstance(body.get("email"), str) else None
+        await up.strategy.admit_registration(caller, email, client_ip(request))
         unknown = sorted(set(body) - {"username", "email", "password"})
         if unknown:
             raise ValidationError(f"Invalid parameters: {', '.join(unknown)}")
@@ -42,8 +40,9 @@ def bind_auth_routes(up: UsersPermissions) -> None:
 
     async def login(request: Request) -> HTTPResponse:
         body = read_body(request)
-        limited(request, body.get("identifier") if isinstance(body.get("identifier"), str) else None)
-        await up.strategy.authorize(request, f"{AUTH}.callback", None)
+        caller = request.ctx.caller = await up.strategy.authenticate(request)
+        identifier = body.get("identifier") if isinstance(body.get("identifier"), str) else None
+        await up.strategy.admit_login(caller, identifier, client_ip(request))
         fields = strings(body, "identifier", "password")
         row = await up.accounts.check_login(fields["identifier"], fields["password"])
         return respond(await up.accounts.session(row["id"]))
@@ -62,7 +61,7 @@ def bind_auth_routes(up: UsersPermissions) -> None:
 
     async def forgot_password(request: Request) -> HTTPResponse:
         body = read_body(request)
-        limited(request, body.get("email") if isinstance(body.get("email"), str) else None)
+        limited(request, "auth.forgotPassword", body.get("email") if isinstance(body.get("email"), str) else None)
         await up.strategy.authorize(request, f"{AUTH}.forgotPassword", None)
         email = strings(body, "email")["email"]
         found = await up.accounts.start_reset(email)
@@ -75,7 +74,7 @@ def bind_auth_routes(up: UsersPermissions) -> None:
 
     async def reset_password(request: Request) -> HTTPResponse:
         body = read_body(request)
-        limited(request, None)
+        limited(request, "auth.resetPassword", None)
         await up.strategy.authorize(request, f"{AUTH}.resetPassword", None)
         fields = strings(body, "code", "password", "passwordConfirmation")
         if fields["password"] != fields["passwordConfirmation"]:

@@ -39,8 +39,11 @@ KEYS = ("room", "text", "to", "with", "clientId", "lastMessageId", "before", "li
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
-    # a generous send rate, so that the fuzzer's sends reach the writer instead of the rate limit
-    with chat_server(tmp_path_factory, "send_rate = 100000.0\nsend_burst = 100000", name="abuse") as running:
+    # generous budgets, so that the fuzzer's events reach the handlers instead of the rate limits
+    budgets = "".join(f"{kind}_rate = 100000.0\n{kind}_burst = 100000\n" for kind in ("send", "history", "typing",
+                                                                                      "auth", "event"))
+    with chat_server(tmp_path_factory, budgets + "max_in_flight = 1000\nabuse_limit = 100000",
+                     name="abuse") as running:
         yield running
 
 
@@ -239,21 +242,38 @@ async def test_malformed_packets_on_the_wire_do_not_hurt_the_server(server: Chat
 
 
 async def test_text_longer_than_the_limit_is_too_large(server: ChatServer, connect: Connect) -> None:
+    """Catches a server that stores (or cuts) over-long texts instead of refusing them."""
+    long = "\u2603" * (MAX_TEXT + 1)  # a character the fuzzer above never sends
     user = await server.register()
     socket = await connect(server, user.jwt)
     await socket.ok("chat:join", {"room": "long"})
     assert (await socket.ok("chat:send", {"room": "long", "text": "x" * MAX_TEXT}))["text"] == "x" * MAX_TEXT
-    assert await socket.refused("chat:send", {"room": "long", "text": "y" * (MAX_TEXT + 1)}) == "too_large"
-    assert await socket.refused("chat:send", {"to": user.id, "text": "y" * (MAX_TEXT + 1)}) == "too_large"
+    assert await socket.refused("chat:send", {"room": "long", "text": long}) == "too_large"
+    assert await socket.refused("chat:send", {"to": user.id, "text": long}) == "too_large"
     assert await socket.refused("chat:send", {"room": "long", "text": "z", "clientId": "c" * 65}) == "too_large"
 
     ayna = await connect(server)
     assert await ayna.call("login", {"username": user.username, "password": PASSWORD}) is None
     assert await ayna.call("join", {"username": user.username, "room": "long"}) is None
     user_id = (await ayna.wait_for("welcome"))["userData"]["id"]
-    assert await ayna.call("sendMessage", {"userId": user_id, "message": "y" * (MAX_TEXT + 1)}) == \
+    assert await ayna.call("sendMessage", {"userId": user_id, "message": long}) == \
         f"Messages are limited to {MAX_TEXT} characters."
-    assert await server.messages("text LIKE $1", "y%") == []
+    assert await server.messages("text LIKE $1", "\u2603%") == []
+
+
+async def test_a_typed_100k_message_is_answered_and_the_socket_stays(server: ChatServer, connect: Connect) -> None:
+    """The Ayna frontend sends whatever was typed: a transport limit near the message limit
+    would drop the connection instead of answering (caught: the ack never comes, the socket closes)."""
+    user = await server.register()
+    ayna = await connect(server)
+    assert await ayna.call("login", {"username": user.username, "password": PASSWORD}) is None
+    assert await ayna.call("join", {"username": user.username, "room": "typed"}) is None
+    user_id = (await ayna.wait_for("welcome"))["userData"]["id"]
+    assert await ayna.call("sendMessage", {"userId": user_id, "message": "\u2604" * 100_000}) == \
+        f"Messages are limited to {MAX_TEXT} characters."
+    assert ayna.sio.connected
+    assert await ayna.call("sendMessage", {"userId": user_id, "message": "short again"}) is None
+    assert await server.messages("text LIKE $1", "\u2604%") == []
 
 
 async def test_a_packet_beyond_max_packet_bytes_drops_only_that_connection(server: ChatServer, connect: Connect) -> None:
@@ -261,7 +281,7 @@ async def test_a_packet_beyond_max_packet_bytes_drops_only_that_connection(serve
     bystander = await connect(server, user.jwt)
     await bystander.ok("chat:join", {"room": "huge"})
     flooder = await connect(server, user.jwt)
-    await flooder.emit("chat:send", {"room": "huge", "text": "x" * 70_000})  # > max_packet_bytes (65,536)
+    await flooder.emit("chat:send", {"room": "huge", "text": "x" * 1_100_000})  # > max_packet_bytes (1 MiB)
     await asyncio.wait_for(flooder.disconnected.wait(), 5)
     assert (await bystander.ok("chat:send", {"room": "huge", "text": "unaffected"}))["text"] == "unaffected"
 
@@ -308,7 +328,8 @@ async def test_ayna_senders_are_told_to_slow_down_in_words(slow_server: ChatServ
 
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
-    with chat_server(tmp_path_factory, "max_pending = 1\nbatch_window_ms = 50.0", name="overload") as running:
+    # one message waiting for a transaction is already "behind": concurrent sends see it
+    with chat_server(tmp_path_factory, "max_pending = 1", name="overload") as running:
         yield running
 
 

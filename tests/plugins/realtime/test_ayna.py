@@ -67,9 +67,13 @@ async def test_register_login_join_and_send_as_the_frontend_does(server: ChatSer
     [stored] = await server.messages("text = $1", "hello, room 1")
     assert stored["room"] == room and stored["sender_id"] is not None and stored["recipient_id"] is None
 
-    # each success event came once, to this socket, and nothing else was sent to it
+    # each success event came once, to this socket; the only other event is the native protocol's
+    # delivery of the same stored message to the room (one pipeline; the frontend ignores it)
     assert {event: len(payloads) for event, payloads in socket.events.items()} == \
-        {"registered": 1, "logedin": 1, "welcome": 1, "message": 1}
+        {"registered": 1, "logedin": 1, "welcome": 1, "message": 1, "chat:message": 1}
+    [delivered] = socket.received("chat:message")
+    assert (delivered["id"], delivered["text"], delivered["room"]) == (stored["id"], "hello, room 1", room)
+    assert delivered["sender"]["username"] == username and delivered["recipient"] is None
 
 
 async def test_welcome_and_the_echo_go_to_the_requesting_socket_only(server: ChatServer, connect: Connect) -> None:

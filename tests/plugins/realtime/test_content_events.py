@@ -103,6 +103,8 @@ async def test_rest_writes_produce_create_update_and_delete(server: ChatServer, 
     alice, bob, carol = await server.users(3)
     watcher = await subscriber(server, connect, bob, (room,))
     outsider = await subscriber(server, connect, carol)
+    author = await connect(server, alice.jwt)
+    await author.ok("chat:join", {"room": room})  # the create grant: only into rooms one is in
 
     created = await server.http("POST", "/api/messages", alice.jwt,
                                 json={"data": {"text": "via REST", "room": room, "sender": alice.id}})

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.services import missing_service
 from tests.plugins.realtime.conftest import PASSWORD, ChatServer, chat_server, unique
 
 JS = Path(__file__).parent / "js"
@@ -27,13 +28,13 @@ JS = Path(__file__).parent / "js"
 def node_client() -> Path:
     """The Node.js script, with its pinned dependencies installed (``npm ci``) if they are not yet."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js and npm are needed to run socket.io-client 3.0.5")
+        missing_service("Node.js and npm are needed to run socket.io-client 3.0.5")
     installed = JS / "node_modules" / "socket.io-client" / "package.json"
     if not installed.exists() or json.loads(installed.read_text())["version"] != "3.0.5":
         result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
                                 timeout=300)
         if result.returncode != 0:
-            pytest.skip(f"npm ci failed, socket.io-client 3.0.5 is not installed:\n{result.stderr[-2000:]}")
+            missing_service(f"npm ci failed, socket.io-client 3.0.5 is not installed:\n{result.stderr[-2000:]}")
     return JS / "ayna_flow.js"
 
 

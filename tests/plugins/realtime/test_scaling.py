@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import database_environment
 from tests.helpers import database
 from tests.helpers.project import Server, make_project
+from tests.helpers.services import missing_service
 from tests.plugins.realtime.conftest import SECRETS_ENV, ChatServer, Connect, quiet, unique
 
 REDIS_DB = 5
@@ -36,7 +37,7 @@ def flush_redis() -> None:
     try:
         redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_connect_timeout=2).flushdb()
     except redis.exceptions.ConnectionError as exc:
-        pytest.skip(f"Redis is not reachable at 127.0.0.1:6379: {exc}")
+        missing_service(f"Redis is not reachable at 127.0.0.1:6379: {exc}")
 
 
 @pytest.fixture(scope="module")

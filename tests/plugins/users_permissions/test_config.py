@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cms.config import ConfigError
+from cms.config import EnvValue, ConfigError
 from plugins.users_permissions.config import load_config
 
 
@@ -28,9 +28,10 @@ def test_defaults() -> None:
     ({"rate_limit_interval": "60s"}, "rate_limit_seconds", 60),
     ({"rate_limit_interval": "120"}, "rate_limit_seconds", 120),
     # environment overrides of keys the file does not set arrive as text
-    ({"rate_limit_max": "3"}, "rate_limit_max", 3),
-    ({"allow_register": "false"}, "allow_register", False),
-    ({"rate_limit_enabled": "off"}, "rate_limit_enabled", False),
+    ({"rate_limit_max": EnvValue("3", "CMS_PLUGINS_USERS_PERMISSIONS_RATE_LIMIT_MAX")}, "rate_limit_max", 3),
+    ({"allow_register": EnvValue("false", "CMS_PLUGINS_USERS_PERMISSIONS_ALLOW_REGISTER")}, "allow_register", False),
+    ({"rate_limit_enabled": EnvValue("off", "CMS_PLUGINS_USERS_PERMISSIONS_RATE_LIMIT_ENABLED")},
+     "rate_limit_enabled", False),
 ])
 def test_values_from_the_file_or_the_environment(raw: dict[str, Any], attribute: str, expected: Any) -> None:
     assert getattr(load_config(raw), attribute) == expected

@@ -252,7 +252,7 @@ def test_update_and_delete_reach_only_the_users_own_messages(up: Project, admin:
     assert error(moved) == (403, "ForbiddenError", "Forbidden access")
     assert text_of(own) == "alice, edited"
 
-    scrap = post_message(up, alice.auth, text="to be removed", sender=alice.id)
+    scrap = post_message(up, alice.auth, text="to be removed", sender=alice.id, recipient=chat.bob.id)
     assert up.http.delete(f"/api/messages/{scrap}", headers=alice.auth).status_code == 204
     assert up.http.get(f"/api/messages/{scrap}", headers=admin).status_code == 404
 
@@ -288,8 +288,10 @@ def test_roles_list_their_users_and_grants_with_conditions(up: Project, admin: d
 
     authenticated = up.http.get(f"/api/users-permissions/roles/{role_id(up, admin, 'authenticated')}", headers=admin).json()["role"]
     assert authenticated["permissions"]["plugin::users-permissions.user.me"] == {"enabled": True, "condition": None}
-    assert authenticated["permissions"]["api::message.message.create"] == {
-        "enabled": True, "condition": {"sender": {"id": {"$eq": "$user.id"}}}}
+    assert authenticated["permissions"]["api::message.message.create"] == {"enabled": True, "condition": {"$and": [
+        {"sender": {"id": {"$eq": "$user.id"}}},
+        {"$or": [{"room": {"$in": "$user.rooms"}},
+                 {"$and": [{"recipient": {"id": {"$notNull": True}}}, {"room": {"$null": True}}]}]}]}}
     assert "api::message.message.find" not in up.http.get(
         f"/api/users-permissions/roles/{role_id(up, admin, 'public')}", headers=admin).json()["role"]["permissions"]
 

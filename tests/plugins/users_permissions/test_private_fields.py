@@ -107,7 +107,9 @@ class Walk:
 
     def new_chat_user(self) -> str:
         created = self.up.http.post("/api/chat-users", headers=self.admin, json={
-            "data": {"username": "alice", "room": "lobby", "user": self.alice.id, "socketId": f"socket-{self.fresh()}"}})
+            # one entry per user and room: each a room of its own
+            "data": {"username": "alice", "room": f"room-{self.fresh()}", "user": self.alice.id,
+                     "socketId": f"socket-{self.fresh()}"}})
         return str(created.json()["data"]["documentId"])
 
     def new_role(self) -> int:
