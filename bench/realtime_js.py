@@ -483,12 +483,16 @@ def main() -> None:
 
 
 def interrupted(signum: int, _frame: Any) -> None:
-    """SIGTERM/SIGHUP as Ctrl-C: unwind, so that every `finally` stops what it started."""
+    """Ctrl-C, SIGTERM, SIGHUP: unwind, so that every `finally` stops what it started."""
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 if __name__ == "__main__":
     os.environ.pop("CMS_DATABASE_URL", None)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGHUP, interrupted)
-    main()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGINT too: it may come in ignored
+        signal.signal(signum, interrupted)
+    try:
+        main()
+    except KeyboardInterrupt as stop:
+        print(f"interrupted ({stop or 'Ctrl-C'}): every process this bench started is stopped", file=sys.stderr)
+        sys.exit(130)

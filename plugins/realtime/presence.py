@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from cms.documents import DocumentService
-from cms.errors import NotFoundError
+from cms.errors import NotFoundError, ValidationError
 from cms.query.ast import And, Condition, Query
 from plugins.realtime.sockets import room_key, user_key
 
@@ -85,7 +85,13 @@ class Presence:
                     return await self.chat_users.update(current["documentId"], data)
                 except NotFoundError:  # removed meanwhile (by another process): create it again
                     pass
-            return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
+            try:
+                return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
+            except ValidationError:  # (user, room) is unique: another process created it meanwhile
+                documents, _ = await self.rt.app.reader.find_many(self.ct, query)
+                if not documents:
+                    raise
+                return await self.chat_users.update(documents[0]["documentId"], data)
 
     async def leave(self, user: dict[str, Any], room: str) -> bool:
         query = Query(filters=And((Condition(("user", "id"), "$eq", user["id"]), Condition(("room",), "$eq", room))))
