@@ -28,10 +28,11 @@ the sockets of its room, the sender's included):
 
 --deflate makes the client offer permessage-deflate as browsers do (socket.io-
 client in Node offers it too, by default); without it the offer is off. Our
-server (websockets) accepts it and compresses every frame it sends; Node's
-socket.io server declines it by default. The table shows the extension
-negotiated, the bytes the load generator read per delivery, and the server's
-CPU per delivery: run once with and once without to see the cost.
+server accepts it when `[server] ws_per_message_deflate` says so (then it
+compresses every frame it sends; --server-deflate on/off overrides the
+setting); Node's socket.io server declines it by default. The table shows the
+extension negotiated, the bytes the load generator read per delivery, the
+server's CPU per delivery and its RSS: run with and without to see the cost.
 
     .venv/bin/python bench/realtime_js.py                                # i, ii, iii, idle; 10 s windows
     .venv/bin/python bench/realtime_js.py --scenarios iii --deflate --duration 10
@@ -66,10 +67,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a pack
 
 import realtime  # noqa: E402
 from realtime import (  # noqa: E402
-    BIN, REPO, ROOMS, LoadGenerator, Server, code_version, core_busy, fmt, free_port, make_project,
-    pinned, process_cpu, register_users, sqlite_rows, table, wait_quiet,
+    BIN,
+    REPO,
+    ROOMS,
+    LoadGenerator,
+    Server,
+    code_version,
+    core_busy,
+    fmt,
+    free_port,
+    make_project,
+    pinned,
+    process_cpu,
+    register_users,
+    sqlite_rows,
+    table,
+    wait_quiet,
 )
-from realtime_profile import load as load_profile, short  # noqa: E402
+from realtime_profile import load as load_profile  # noqa: E402
+from realtime_profile import short
 
 JS = Path(__file__).resolve().with_name("js")
 SCENARIOS = ("i", "ii", "iii", "idle")
@@ -214,7 +230,7 @@ def load_run(target: Server, kind: str, scenario: str, args: argparse.Namespace,
             spy = start_profile(target, seconds, profile_out)
         time.sleep(max(0.0, began + args.duration - time.monotonic()))
         cpu, loop = target.cpu_seconds() - cpu0, target.loop_thread_cpu() - loop0
-        busy = [b - a for a, b in zip(busy0, core_busy())]
+        busy = [b - a for a, b in zip(busy0, core_busy(), strict=True)]
         io1, lg = io_bytes(load.process.pid), process_cpu(load.process.pid) - lg0
         result = load.finish()
         if spy is not None:
@@ -306,7 +322,8 @@ LOAD_ROWS: list[tuple[str, Any]] = [
     ("lost (acked ok, not delivered to the whole room)", "lost"),
     ("unanswered at end → after grace", ("unanswered_at_end", "unanswered_after_grace")),
     ("send→delivery p50 / p99 / max ms", "delivery_ms"), ("send→ack p50 / p99 ms", "ack_ms"),
-    ("rows stored", "rows_stored"), ("disconnects (reason → n)", "disconnects"),
+    ("acked ok, whole run → rows stored", ("acked_ok", "rows_stored")),
+    ("disconnects (reason → n)", "disconnects"),
     ("server CPU % (of which main thread)", "server_cpu"),
     ("deliveries per server CPU-s", "delivered_per_cpu_s"),
     ("server CPU µs per delivery", "server_cpu_us_per_delivery"),
@@ -324,7 +341,8 @@ IDLE_ROWS: list[tuple[str, Any]] = [
     ("connect failures", "connect_failures"), ("websocket extensions (sockets)", "extensions"),
     ("server RSS before / with them / 3 s after close MB", "server_rss"),
     ("server peak RSS MB", "server_peak_rss_mb"), ("KB per socket", "kb_per_socket"),
-    ("memory returned after close (% of the growth)", "returned_pct"), ("server fds before / held / after", "server_fds"),
+    ("memory returned after close (% of the growth)", "returned_pct"),
+    ("server fds before / held / after", "server_fds"),
     ("errors in the server log", "server_log_errors"), ("error", "error"),
 ]
 
@@ -338,7 +356,8 @@ def ratio(ours: dict[str, Any], node: dict[str, Any], key: str) -> float | None:
 
 # table cells holding several figures, shown "a / b / c"
 SHOWN = {
-    "delivery_ms": ("delivery_p50_ms", "delivery_p99_ms", "delivery_max_ms"), "ack_ms": ("ack_p50_ms", "ack_p99_ms"),
+    "delivery_ms": ("delivery_p50_ms", "delivery_p99_ms", "delivery_max_ms"),
+    "ack_ms": ("ack_p50_ms", "ack_p99_ms"),
     "server_cpu": ("server_cpu_pct", "server_loop_cpu_pct"),
     "loadgen": ("loadgen_cpu_pct", "loadgen_loop_delay_p99_ms"),
     "server_rss": ("server_rss_before_mb", "server_rss_held_mb", "server_rss_after_mb"),
@@ -362,6 +381,13 @@ def report(results: dict[str, dict[str, dict[str, Any]]], ratios: dict[str, floa
         if ratios.get(scenario) is not None:
             what = "KB per socket" if scenario == "idle" else "deliveries/s"
             print(f"ratio ours/Node, {what}: {ratio_text(ratios[scenario])}")
+        for kind, r in by_kind.items():
+            if (r.get("loadgen_cpu_pct") or 0) >= 90:
+                print(f"note: against {KINDS[kind]} the load generator used {r['loadgen_cpu_pct']}% of its core: "
+                      "the client may have set the pace, not the server")
+            if (r.get("others_on_server_core_pct") or 0) > 5:
+                print(f"note: other processes took {r['others_on_server_core_pct']}% of the server's core "
+                      f"during the window against {KINDS[kind]}: its figures are understated")
         for r in by_kind.values():
             if r.get("profile"):
                 print(f"\n{top_own(Path(r['profile']))}\n(more views: .venv/bin/python "
@@ -402,9 +428,11 @@ def main() -> None:
                              "server.toml has that key); Node's server keeps socket.io's default (off)")
     parser.add_argument("--no-peer", action="store_true", help="only our server, not Node's")
     parser.add_argument("--quiet", type=float, default=100.0,
-                        help="before each window, wait until all cores are less than this %% busy (100: don't wait)")
+                        help="before each window, wait until all cores are less than this %% busy "
+                             "(100: don't wait)")
     parser.add_argument("--patience", type=float, default=600.0, help="longest wait for a quiet machine, seconds")
-    parser.add_argument("--nice", type=int, default=0, help="niceness of servers and load generator (negative: root)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness of the servers and the load generator (negative: root)")
     parser.add_argument("--profile", help="folder: py-spy records our server during i, ii, iii "
                                           "(up to 10 s from a quarter into the window)")
     parser.add_argument("--save", type=Path, help="write the figures as JSON")
@@ -420,12 +448,10 @@ def main() -> None:
         if not (BIN / "py-spy").exists():
             subprocess.run([str(BIN / "pip"), "install", "py-spy"], check=True, stdout=sys.stderr)
     needed = max(args.clients, args.idle_sockets if "idle" in chosen else 0) + 200
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        raise SystemExit(f"ulimit -n is {soft}: {needed} file descriptors are needed on each side")
-
-    python = ".venv/bin/python" if str(BIN).startswith(str(REPO)) else sys.executable
-    command = " ".join([python, *sys.argv])
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if limit < needed:
+        raise SystemExit(f"ulimit -n {limit} is too low: the server and the load generator need {needed} each")
+    command = " ".join([".venv/bin/python" if str(BIN).startswith(str(REPO)) else sys.executable, *sys.argv])
     print(f"command: {command}", flush=True)
     versions = node_versions()
     kinds = ["ours"] if args.no_peer else ["ours", "node"]
