@@ -25,7 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from cms.content import ContentType
-from cms.errors import ApplicationError, ForbiddenError, NotFoundError, ValidationError
+from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
 from cms.passwords import hash_password_async
 from cms.permissions import Access
@@ -121,19 +121,6 @@ class DocumentService:
         await self.app.lifecycles.fire("afterCreate", event)
         return document
 
-    async def create_many(self, items: list[Any], access: Access = OPEN,
-                          query: Query | None = None) -> list[Document | ApplicationError]:
-        """Create several entries at once; each gets its document or its own error.
-
-        They are submitted together, so they share commits like any concurrent
-        creates; one item's error never stops the others.
-        """
-        results = await asyncio.gather(*(self.create(item, access, query) for item in items), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ApplicationError):
-                raise result
-        return list(results)  # type: ignore[arg-type]
-
     def writes(self) -> CommitGroup:
         """This type's group of concurrent creates (one per type and app)."""
         group = self.app.commit_groups.get(self.content_type.uid)
@@ -216,7 +203,7 @@ class DocumentService:
             await self._set_to_one_columns(entry, clean.relations, conn)
             await self._save(entry, conn)
             await self._write_links(entry.id, clean.relations, conn)
-            await self._check_condition(entry.id, access, conn)
+            await self._check_conditions([(entry.id, access)], conn)
         document = await self.find_one(document_id, _shape_only(query))
         event.result = document
         await self.app.lifecycles.fire("afterUpdate", event)
@@ -264,7 +251,7 @@ class DocumentService:
         entry = await self.model.filter(documentId=document_id).using_db(conn).first()
         if entry is None:
             raise NotFoundError()
-        if access.condition is not None and not await self._matches(entry.id, access, conn):
+        if entry.id not in await self._matching([(entry.id, access)], conn):
             raise NotFoundError()
         return entry
 
@@ -356,34 +343,28 @@ class DocumentService:
                 text = template.format(*(sql.bind(p) for p in params))
                 await conn.execute_query(text, sql.params)
 
-    async def _matches(self, entry_id: int, access: Access, conn: Any) -> bool:
-        reader = self.app.reader
-        sql = SQL(reader.dialect)
-        node: Node = And((Condition(("id",), "$eq", entry_id), access.condition)) if access.condition else Condition(("id",), "$eq", entry_id)
-        where = reader.compiler.node(self.content_type, "t0", node, sql, access.variables)
-        _, rows = await conn.execute_query(
-            f"SELECT 1 FROM {quote(self.content_type.collection_name)} t0 WHERE {where}", sql.params)
-        return bool(rows)
-
-    async def _check_condition(self, entry_id: int, access: Access, conn: Any) -> None:
-        await self._check_conditions([(entry_id, access)], conn)
-
-    async def _check_conditions(self, entries: list[tuple[int, Access]], conn: Any) -> None:
-        """Every written entry must match its writer's grant condition: one query for all of them."""
+    async def _matching(self, entries: list[tuple[int, Access]], conn: Any) -> set[int]:
+        """Which of the entries match their grant condition (those without one always do):
+        one query per hundred conditioned entries, whatever the batch size."""
         checked = [(entry_id, access) for entry_id, access in entries if access.condition is not None]
+        matching = {entry_id for entry_id, access in entries if access.condition is None}
         reader = self.app.reader
-        for start in range(0, len(checked), 100):  # a bounded statement, whatever the batch size
-            chunk = checked[start:start + 100]
+        for start in range(0, len(checked), 100):
             sql = SQL(reader.dialect)
             terms = []
-            for entry_id, access in chunk:
+            for entry_id, access in checked[start:start + 100]:
                 node = And((Condition(("id",), "$eq", entry_id), access.condition))  # type: ignore[arg-type]
                 terms.append(f"({reader.compiler.node(self.content_type, 't0', node, sql, access.variables)})")
             _, rows = await conn.execute_query(
                 f"SELECT t0.id FROM {quote(self.content_type.collection_name)} t0 WHERE {' OR '.join(terms)}",
                 sql.params)
-            if len(rows) < len(chunk):
-                raise ForbiddenError()
+            matching.update(int(row["id"]) for row in rows)
+        return matching
+
+    async def _check_conditions(self, entries: list[tuple[int, Access]], conn: Any) -> None:
+        """Every written entry must match its writer's grant condition, or the write is refused (403)."""
+        if len(await self._matching(entries, conn)) < len(entries):
+            raise ForbiddenError()
 
 
 @dataclass

@@ -13,9 +13,10 @@ from tests.helpers.project import Server, make_project
 
 
 @contextmanager
-def database_environment() -> Iterator[dict[str, str]]:
-    """Environment selecting a fresh database (PostgreSQL when configured, else the project's SQLite file)."""
-    if not database.using_postgres():
+def database_environment(postgres: bool | None = None) -> Iterator[dict[str, str]]:
+    """Environment selecting a fresh database: PostgreSQL (by default when the run is configured
+    for it) or the project's SQLite file."""
+    if not (database.using_postgres() if postgres is None else postgres):
         yield {}
         return
     url = database.create_database()

@@ -26,6 +26,22 @@ class Variable:
 
     name: str  # "user.id"
 
+    def lookup(self, variables: dict[str, Any]) -> Any:
+        """This variable's value in ``variables`` (``{"user": {"id": 1}}``), None when unbound."""
+        current: Any = variables
+        for part in self.name.split("."):
+            current = current.get(part) if isinstance(current, dict) else None
+        return current
+
+
+def bind(value: Any, variables: dict[str, Any]) -> Any:
+    """A condition's value with its variables (also inside lists) replaced by their values."""
+    if isinstance(value, Variable):
+        return value.lookup(variables)
+    if isinstance(value, list):
+        return [bind(v, variables) for v in value]
+    return value
+
 
 @dataclass(frozen=True)
 class Condition:

@@ -70,7 +70,7 @@ from cms.content import Attribute, ContentType, Registry
 from cms.models.builder import Models
 from cms.models.fields import column_name
 from cms.models.storage import Storage
-from cms.query.ast import And, Condition, Node, Not, Query, SortKey, Variable
+from cms.query.ast import And, Condition, Node, Not, Query, SortKey, Variable, bind
 
 SYSTEM_COLUMNS = {
     "id": "id", "documentId": "document_id", "createdAt": "created_at",
@@ -248,7 +248,7 @@ class Compiler:
         head = cond.path[0]
         if _unbound(cond.value, variables):
             return FALSE  # a variable the caller does not have matches nothing, never "IS NULL"
-        value = _resolve(cond.value, variables)
+        value = bind(cond.value, variables)
         if len(cond.path) == 1:
             return self.leaf(ct, alias, head, cond.operator, value, sql)
         attr = ct.attributes[head]
@@ -435,20 +435,9 @@ _POSTGRES_VALUES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _resolve(value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, Variable):
-        current: Any = variables
-        for part in value.name.split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        return current
-    if isinstance(value, list):
-        return [_resolve(v, variables) for v in value]
-    return value
-
-
 def _unbound(value: Any, variables: dict[str, Any]) -> bool:
     if isinstance(value, Variable):
-        return _resolve(value, variables) is None
+        return bind(value, variables) is None
     return False
 
 

@@ -71,6 +71,8 @@ class GuardedPacket(sio_packet.Packet):
     max_depth = 32
     max_attachments = 4
     max_attachment_bytes = 1 << 20
+    #: bytes of binary attachments received so far for this packet
+    _attachment_bytes = 0
 
     def decode(self, encoded_packet: Any) -> int:
         try:
@@ -85,11 +87,10 @@ class GuardedPacket(sio_packet.Packet):
         if isinstance(encoded_packet, str) and encoded_packet.count("[") + encoded_packet.count("{") > self.max_depth \
                 and too_deep(self.data, self.max_depth):
             return self._invalid(f"nested deeper than {self.max_depth} levels")
-        self._attachment_bytes = 0
         return count
 
     def add_attachment(self, attachment: Any) -> bool:
-        self._attachment_bytes = getattr(self, "_attachment_bytes", 0) + len(attachment)
+        self._attachment_bytes += len(attachment)
         if self._attachment_bytes > self.max_attachment_bytes:
             # finish the packet now, as the invalid event: nothing more is kept for it
             self.attachments = []

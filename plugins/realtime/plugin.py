@@ -204,8 +204,7 @@ class Realtime(Plugin):
             result = await handler(state, data)
         except (SocketError, ApplicationError) as exc:
             if state is not None and event not in ("chat:typing",):
-                audit.info("refused %s user=%s reason=%s", event, state.user["id"] if state.user else "-",
-                           exc.name if isinstance(exc, SocketError) else exc.name)
+                audit.info("refused %s user=%s reason=%s", event, state.user["id"] if state.user else "-", exc.name)
             return exc.message if string_ack else error(exc)
         except Exception:  # noqa: BLE001 - never kill the handler or the connection
             log.exception("event %s failed", event)
@@ -238,7 +237,7 @@ class Realtime(Plugin):
     async def _recheck_user(self, user_id: int, reason: str) -> None:
         """In this process: a new password ends the user's sockets (their token is void), a block
         too; a role change re-reads the user, so that its next event is judged by the new role."""
-        local = [s for s in self.sockets.values() if s.user is not None and s.user["id"] == user_id]
+        local = [self.sockets[sid] for sid in await self.shared.sockets_of(user_id) if sid in self.sockets]
         if not local:
             return
         try:

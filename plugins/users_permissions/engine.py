@@ -165,13 +165,6 @@ class PermissionEngine:
 NOTHING = Or(())
 
 
-def _lookup(variables: dict[str, Any], name: str) -> Any:
-    current: Any = variables
-    for part in name.split("."):
-        current = current.get(part) if isinstance(current, dict) else None
-    return current
-
-
 def _unknown_is_false(node: Node, variables: dict[str, Any]) -> Node:
     """Comparisons with a variable the caller does not have (no user, no provider, null) hold for nothing.
 
@@ -180,7 +173,7 @@ def _unknown_is_false(node: Node, variables: dict[str, Any]) -> Node:
     """
     if isinstance(node, Condition):
         values = node.value if isinstance(node.value, list) else [node.value]
-        unknown = any(isinstance(v, Variable) and _lookup(variables, v.name) is None for v in values)
+        unknown = any(isinstance(v, Variable) and v.lookup(variables) is None for v in values)
         return NOTHING if unknown else node
     if isinstance(node, Not):
         item = _unknown_is_false(node.item, variables)

@@ -17,7 +17,7 @@ from cms.content import SchemaError, discover, load_registry
 from cms.models.builder import build_models
 from cms.models.migrations import Migrations
 from tests.cms.query.chat_db import DIALECTS, MODELS, REGISTRY, REPO, ChatDatabase, chat_database, stamp
-from tests.helpers import database
+from tests.conftest import database_environment
 from tests.helpers.project import collection, run_cms, write_schema
 
 USER = collection("user", "users", {"username": {"type": "string"}})
@@ -125,14 +125,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChatDatabase]
 @pytest.fixture(params=DIALECTS)
 def fresh_database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """Environment for ``cms`` commands: the project's own SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    url = database.create_database()
-    try:
-        yield {"CMS_DATABASE_URL": url}
-    finally:
-        database.drop_database(url)
+    with database_environment(postgres=request.param == "postgres") as env:
+        yield env
 
 
 def test_the_committed_migrations_match_the_schemas(fresh_database_env: dict[str, str], tmp_path: Path) -> None:

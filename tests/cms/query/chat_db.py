@@ -35,7 +35,8 @@ from cms.models.builder import Models, build_models
 from cms.models.migrations import Migrations
 from cms.query.ast import And, Condition, Node, Not, Query
 from cms.query.filters import parse_filters
-from cms.query.sql import SQL, Compiler, _resolve, _true_on_null, _unbound
+from cms.query.ast import bind
+from cms.query.sql import SQL, Compiler, _true_on_null, _unbound
 
 REPO = Path(__file__).resolve().parents[3]
 PG_URL = os.environ.get("CMS_TEST_DATABASE_URL", "")
@@ -90,13 +91,13 @@ class LegacyCompiler(Compiler):
         if _unbound(cond.value, variables):
             return "1=0"
         if len(cond.path) == 1:
-            return self.leaf(ct, alias, cond.path[0], cond.operator, _resolve(cond.value, variables), sql)
+            return self.leaf(ct, alias, cond.path[0], cond.operator, bind(cond.value, variables), sql)
         target = self.registry.get(ct.attributes[cond.path[0]].target or "")
         inner = Condition(cond.path[1:], cond.operator, cond.value)
         rows = self.link(ct, cond.path[0], alias, sql)
         where = self.condition(target, rows.alias, inner, sql, variables)
         exists = rows.exists(where)
-        if _true_on_null(cond.operator, _resolve(cond.value, variables)):
+        if _true_on_null(cond.operator, bind(cond.value, variables)):
             exists = f"({exists} OR NOT {self.link(ct, cond.path[0], alias, sql).exists()})"
         return exists
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from cms.query.ast import And, Condition, Node, Not, Or, Query, Variable
+from cms.query.ast import And, Condition, Node, Not, Or, Query, Variable, bind
 from cms.query.sql import SQL, Compiler
 from tests.cms.query.chat_db import (
     DIALECTS, MESSAGE, MODELS, REGISTRY, USER, ChatDatabase, chat_database, document_id, stamp,
@@ -74,17 +74,6 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
 Truth = bool | None  # SQL's three values
 
 
-def resolve(value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, Variable):
-        current: Any = variables
-        for part in value.name.split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        return current
-    if isinstance(value, list):
-        return [resolve(v, variables) for v in value]
-    return value
-
-
 def flat(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -121,9 +110,9 @@ def holds(uid: str, row: dict[str, Any], node: Node, variables: dict[str, Any]) 
         if isinstance(node, And):
             return False if False in values else None if None in values else True
         return True if True in values else None if None in values else False
-    if isinstance(node.value, Variable) and resolve(node.value, variables) is None:
+    if isinstance(node.value, Variable) and bind(node.value, variables) is None:
         return False  # a variable the caller does not have matches nothing
-    value = resolve(node.value, variables)
+    value = bind(node.value, variables)
     head, *rest = node.path
     if not rest:
         return compare(row[head], node.operator, value)
