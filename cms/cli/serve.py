@@ -77,6 +77,9 @@ def serve(project: Project, args: argparse.Namespace) -> int:
         asgi, host=host, port=port, lifespan="on", ws="websockets-sansio",
         # uvicorn accepts permessage-deflate by default; see ServerSettings.ws_per_message_deflate
         ws_per_message_deflate=settings.server.ws_per_message_deflate,
+        # no websocket-level pings: Engine.IO sends its own heartbeat on every socket, and
+        # uvicorn's would add a timer per connection and a second ping for nothing
+        ws_ping_interval=None, ws_ping_timeout=None,
         log_level=settings.server.log_level, access_log=False, server_header=False,
     )
     print(f"serving {settings.mode} on http://{host}:{port}", file=sys.stderr)

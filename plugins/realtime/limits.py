@@ -27,7 +27,7 @@ KINDS = {
 ABUSE_WINDOW = 10.0
 
 
-@dataclass
+@dataclass(slots=True)
 class TokenBucket:
     """``rate`` events per second sustained, ``burst`` at once."""
 
@@ -50,7 +50,9 @@ class TokenBucket:
 
 
 class SocketBudget:
-    """The limits of one socket."""
+    """The limits of one socket (slotted, as everything kept per idle socket)."""
+
+    __slots__ = ("buckets", "max_in_flight", "in_flight", "strikes")
 
     def __init__(self, config: RealtimeConfig) -> None:
         self.buckets = {kind: TokenBucket(getattr(config, f"{kind}_rate"), getattr(config, f"{kind}_burst"))

@@ -27,6 +27,7 @@ from plugins.realtime.content_events import ContentEvents
 from plugins.realtime.delivery import MESSAGE, Delivery
 from plugins.realtime.fanout import LocalFanout, RedisFanout
 from plugins.realtime.limits import SocketBudget
+from plugins.realtime.memory import MemoryReturn
 from plugins.realtime.packets import INVALID, FastJSON, packet_class
 from plugins.realtime.presence import Presence
 from plugins.realtime.sockets import SocketError, SocketState, error, ok, room_key, user_key
@@ -70,6 +71,7 @@ class Realtime(Plugin):
         self.ayna = Ayna(self)
         self.content = ContentEvents(self)
         self.delivery = Delivery(self)
+        self.memory = MemoryReturn(delay=self.sio.eio.ping_interval + self.sio.eio.ping_timeout + 5)
         self._string_acks = {"register", "login", "join", "sendMessage"}
         self.events: dict[str, Handler] = {
             "register": self.ayna.register, "login": self.ayna.login, "join": self.ayna.join,
@@ -84,6 +86,7 @@ class Realtime(Plugin):
         self.sio.on("*", self._dispatch)
         app.lifecycles.subscribe(self.content.hooks())
         app.lifecycles.subscribe(self.delivery.hooks(), [app.registry.get(MESSAGE).uid])
+        app.lifecycles.subscribe(self.presence.hooks(), [self.presence.ct.uid])
         self.shared.on_user_changed(self._recheck_user)
         # lifecycles are keyed by the type's own UID, not by the alias the plugins know it by
         users_uid = app.registry.get(AUTH_TYPE).uid
@@ -157,6 +160,7 @@ class Realtime(Plugin):
         state = self.sockets.pop(sid, None)
         if state is not None:
             await self._forget(state)
+        self.memory.socket_closed()
 
     async def _forget(self, state: SocketState, keep: bool = False) -> None:
         try:

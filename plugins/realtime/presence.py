@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ CHAT_USER = "api::chat-user.chat-user"
 MESSAGE = "api::message.message"
 #: direct-message partners told about a user's presence, at most, each way
 CONTACTS = 200
+#: how long ``$user.rooms`` is kept (see Presence.rooms_of)
+ROOMS_SECONDS = 1.0
 STATUSES = ("online", "busy", "away", "offline")
 
 
@@ -34,6 +37,8 @@ class Presence:
         self.rt = rt
         self.chat_users = DocumentService(rt.app, CHAT_USER)
         self.ct = rt.app.registry.get(CHAT_USER)
+        #: user id → (expiry, rooms): ``$user.rooms``, see :meth:`rooms_of`
+        self._rooms: dict[int, tuple[float, list[str]]] = {}
         #: user id → (lock, holders): a user's entries are read then written, one change at a time
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
@@ -58,8 +63,8 @@ class Presence:
         return documents
 
     async def contacts(self, user_id: int) -> set[int]:
-        """Users ``user_id`` exchanged direct messages with (the most recent ``CONTACTS`` each way):
-        they hear its presence changes as its rooms do."""
+        """Users ``user_id`` exchanged direct messages with (among its last ``CONTACTS`` direct
+        messages each way): they hear its presence changes as its rooms do."""
         messages = self.rt.app.models[MESSAGE]
         sent = await messages.filter(sender_id=user_id, recipient_id__not_isnull=True) \
             .order_by("-id").limit(CONTACTS).values_list("recipient_id", flat=True)
@@ -68,8 +73,31 @@ class Presence:
         return {int(i) for i in (*sent, *received)} - {user_id}
 
     async def rooms_of(self, user: dict[str, Any]) -> list[str]:
-        """``$user.rooms`` in permission conditions: the rooms the user has joined."""
-        return [m["room"] for m in await self.memberships(user["id"])]
+        """``$user.rooms`` in permission conditions: the rooms the user has joined.
+
+        Every chat send is checked against a condition using it, so the answer
+        is kept for ``ROOMS_SECONDS``; a change of the user's ``chat_user``
+        entries in this process (join, leave, REST, admin) drops it at once,
+        one made by another process applies within that time.
+        """
+        now = time.monotonic()
+        cached = self._rooms.get(user["id"])
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        rooms = [m["room"] for m in await self.memberships(user["id"])]
+        if len(self._rooms) > 10_000:  # bounded: forget the expired ones
+            self._rooms = {k: v for k, v in self._rooms.items() if v[0] > now}
+        self._rooms[user["id"]] = (now + ROOMS_SECONDS, rooms)
+        return rooms
+
+    def hooks(self) -> dict[str, Any]:
+        """Lifecycle hooks on ``chat_user``: a membership written in this process, by anybody,
+        drops the cached rooms (all of them: the written document need not name its user;
+        memberships change on joins and leaves, not on every message)."""
+        return {name: self._membership_changed for name in ("afterCreate", "afterUpdate", "afterDelete")}
+
+    async def _membership_changed(self, event: Any) -> None:
+        self._rooms.clear()
 
     async def join(self, user: dict[str, Any], room: str, sid: str) -> dict[str, Any]:
         """The user's entry for ``room``, created or refreshed (re-joining is fine)."""

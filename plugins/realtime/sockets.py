@@ -35,7 +35,7 @@ def error(exc: SocketError | ApplicationError) -> dict[str, Any]:
     return {"ok": False, "error": {"name": name, "message": exc.message}}
 
 
-@dataclass
+@dataclass(slots=True)
 class SocketState:
     sid: str
     caller: Caller

@@ -41,7 +41,7 @@ class RoleGrants:
     type: str
     #: action → raw condition (None = unconditional)
     actions: dict[str, Any] = field(default_factory=dict)
-    _parsed: dict[tuple[str, str], Node | None] = field(default_factory=dict)
+    _parsed: dict[tuple[str, str], tuple[Node, frozenset[str]]] = field(default_factory=dict)
 
 
 class PermissionEngine:
@@ -108,11 +108,13 @@ class PermissionEngine:
         grants = self.role_grants(role_id)
         if grants is None or action not in grants.actions:
             return None
-        condition = self._condition(grants, action, ct)
-        variables: dict[str, Any] = {}
-        if condition is not None:
-            variables = await self._bind(condition, user)
-            condition = _unknown_is_false(condition, variables)
+        parsed = self._condition(grants, action, ct)
+        condition, variables = None, {}
+        if parsed is not None:
+            condition, names = parsed
+            variables = await self._bind(names, user)
+            if any(Variable(name).lookup(variables) is None for name in names):
+                condition = _unknown_is_false(condition, variables)
         return Access(condition=condition, variables=variables,
                       can_read=lambda uid: any(f"{name}.find" in grants.actions for name in self._names(uid)),
                       caller={"user": user, "role": grants.type})
@@ -140,21 +142,23 @@ class PermissionEngine:
         ct = self.app.registry.get(uid)
         return (ct.uid, *ct.aliases)
 
-    def _condition(self, grants: RoleGrants, action: str, ct: ContentType | None) -> Node | None:
+    def _condition(self, grants: RoleGrants, action: str,
+                   ct: ContentType | None) -> tuple[Node, frozenset[str]] | None:
+        """The grant's condition, parsed once per role and type, with the variables it uses."""
         raw = grants.actions[action]
         if raw is None or ct is None:
             return None
         key = (action, ct.uid)
         if key not in grants._parsed:
-            grants._parsed[key] = parse_filters(ct, raw, registry=self.app.registry, allow_variables=True,
-                                                where="condition")
+            node = parse_filters(ct, raw, registry=self.app.registry, allow_variables=True, where="condition")
+            grants._parsed[key] = (node, frozenset(_variables_in(node)))
         return grants._parsed[key]
 
-    async def _bind(self, node: Node, user: dict[str, Any] | None) -> dict[str, Any]:
+    async def _bind(self, names: frozenset[str], user: dict[str, Any] | None) -> dict[str, Any]:
         """``{"user": {...}}`` with only the provided variables the condition uses computed."""
         bound = dict(user or {})
         if user is not None:
-            for name in _variables_in(node):
+            for name in names:
                 short = name.removeprefix("user.")
                 if short not in bound and short in self._variables:
                     bound[short] = await self._variables[short](user)
