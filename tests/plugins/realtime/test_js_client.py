@@ -1,10 +1,13 @@
-"""The Ayna flow with the Ayna frontend's own client library: socket.io-client 3.0.5 from npm.
+"""The chat with real JavaScript clients from npm, in Node.js.
 
-``js/ayna_flow.js`` runs register → registered, login → logedin, join →
-welcome, sendMessage → message in Node.js, connecting as the frontend does
-(``io(url)``, no options: long-polling first, then the upgrade to
-WebSocket). ``js/package-lock.json`` pins the frontend's versions
-(socket.io-client 3.0.5, engine.io-client 4.0.6, socket.io-parser 4.0.3).
+``js/ayna_flow.js`` runs the Ayna flow with the Ayna frontend's own client
+library: register → registered, login → logedin, join → welcome, sendMessage →
+message, connecting as the frontend does (``io(url)``, no options: long-polling
+first, then the upgrade to WebSocket). ``js/package-lock.json`` pins the
+frontend's versions (socket.io-client 3.0.5, engine.io-client 4.0.6,
+socket.io-parser 4.0.3). ``js4/native_flow.mjs`` runs the native protocol with
+socket.io-client 4.8, as browsers and Node apps use it today (WebSocket only,
+permessage-deflate offered).
 """
 
 from __future__ import annotations
@@ -22,20 +25,31 @@ from tests.helpers.services import missing_service
 from tests.plugins.realtime.conftest import PASSWORD, ChatServer, chat_server, unique
 
 JS = Path(__file__).parent / "js"
+JS4 = Path(__file__).parent / "js4"
+
+
+def installed(folder: Path, version: str) -> None:
+    """``folder``'s pinned dependencies, installed with ``npm ci`` unless socket.io-client ``version`` is there."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        missing_service(f"Node.js and npm are needed to run socket.io-client {version}")
+    package = folder / "node_modules" / "socket.io-client" / "package.json"
+    if not package.exists() or json.loads(package.read_text())["version"] != version:
+        result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True,
+                                timeout=300)
+        if result.returncode != 0:
+            missing_service(f"npm ci failed, socket.io-client {version} is not installed:\n{result.stderr[-2000:]}")
 
 
 @pytest.fixture(scope="module")
 def node_client() -> Path:
-    """The Node.js script, with its pinned dependencies installed (``npm ci``) if they are not yet."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        missing_service("Node.js and npm are needed to run socket.io-client 3.0.5")
-    installed = JS / "node_modules" / "socket.io-client" / "package.json"
-    if not installed.exists() or json.loads(installed.read_text())["version"] != "3.0.5":
-        result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
-                                timeout=300)
-        if result.returncode != 0:
-            missing_service(f"npm ci failed, socket.io-client 3.0.5 is not installed:\n{result.stderr[-2000:]}")
+    installed(JS, "3.0.5")
     return JS / "ayna_flow.js"
+
+
+@pytest.fixture(scope="module")
+def node_client_4() -> Path:
+    installed(JS4, "4.8.4")
+    return JS4 / "native_flow.mjs"
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +84,28 @@ async def test_the_ayna_flow_with_socket_io_client_3(node_client: Path, server: 
 
     [stored] = await server.messages("text = $1", text)
     assert stored["room"] == room and stored["sender_id"] is not None
+
+
+async def test_the_native_protocol_with_socket_io_client_4(node_client_4: Path, server: ChatServer) -> None:
+    """Catches a server that socket.io-client 4 cannot use: no delivery, no error acks, or a dropped socket."""
+    alice, bob = await server.users(2)
+    room, text = unique("js4"), "hello from socket.io-client 4"
+    process = await asyncio.create_subprocess_exec(
+        "node", str(node_client_4), server.url, alice.jwt, bob.jwt, room, text,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, (stdout.decode(), stderr.decode())
+    result = json.loads(stdout)
+    acks = [(entry["ack"], entry["answer"]) for entry in result["log"] if "ack" in entry]
+    assert [event for event, _ in acks] == ["chat:join", "chat:join", "chat:send", "chat:send", "chat:send"]
+    assert all(answer["ok"] for _, answer in acks[:3])
+    sent = acks[2][1]["data"]
+    assert sent["text"] == text and sent["sender"]["username"] == alice.username
+    assert acks[3][1]["error"]["name"] == "too_large"  # 100,000 characters: answered, not dropped
+    assert acks[4][1]["error"]["name"] == "invalid_payload"  # nested 100 deep
+    delivered = {entry["socket"] for entry in result["log"]
+                 if entry.get("event") == "chat:message" and entry["message"]["id"] == sent["id"]}
+    assert delivered == {"a", "b"}
+    assert result["connected"] == [True, True] and result["transport"] == "websocket"
+    [stored] = await server.messages("text = $1", text)
+    assert stored["room"] == room and stored["sender_id"] == alice.id
