@@ -275,3 +275,27 @@ async def test_a_deeply_nested_packet_with_an_ack_gets_an_error_ack(server: Chat
     assert "nested deeper than 32 levels" in answer["error"]["message"]
     assert socket.sio.connected
     await socket.ok("chat:join", {"room": "deep"})  # positive control: the socket still works
+
+
+async def test_malformed_packets_are_answered_or_logged_in_one_line(server: ChatServer) -> None:
+    """Catches tracebacks per bad packet, or a connection dropped for one: written on a raw websocket,
+    as no Socket.IO client library can send these."""
+    from websockets.asyncio.client import connect as ws_connect
+
+    before = server.server.log()
+    url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    async with ws_connect(url) as ws:
+        assert (await ws.recv()).startswith("0{")  # Engine.IO open
+        await ws.send("40")
+        assert (await ws.recv()).startswith("40{")  # Socket.IO connect (anonymous)
+        await ws.send("4x")  # an unknown Socket.IO packet type: two bytes
+        await ws.send('421["chat:typing",{')  # broken JSON, with ack id 1
+        answer = await asyncio.wait_for(ws.recv(), 5)
+        assert answer.startswith("431[") and '"invalid_payload"' in answer, answer
+        await ws.send('422["chat:typing",{"room":"r"}]')  # positive control: the socket still answers
+        answer = await asyncio.wait_for(ws.recv(), 5)
+        assert answer.startswith("432[") and '"unauthorized"' in answer, answer
+    await quiet(0.3)
+    added = server.server.log()[len(before):]
+    assert "Traceback" not in added
+    assert sum("invalid packet" in line for line in added.splitlines()) == 2
