@@ -50,20 +50,27 @@ class TokenBucket:
 
 
 class SocketBudget:
-    """The limits of one socket (slotted, as everything kept per idle socket)."""
+    """The limits of one socket. Kept for every idle socket too, so it is slotted and its
+    buckets are made on first use: a socket that never sends costs one small object."""
 
-    __slots__ = ("buckets", "max_in_flight", "in_flight", "strikes")
+    __slots__ = ("config", "buckets", "in_flight", "strikes")
 
     def __init__(self, config: RealtimeConfig) -> None:
-        self.buckets = {kind: TokenBucket(getattr(config, f"{kind}_rate"), getattr(config, f"{kind}_burst"))
-                        for kind in ("send", "history", "typing", "auth", "event")}
-        self.max_in_flight = config.max_in_flight
+        self.config = config
+        self.buckets: dict[str, TokenBucket] = {}
         self.in_flight = 0
-        self.strikes = TokenBucket(config.abuse_limit / ABUSE_WINDOW, config.abuse_limit)
+        self.strikes: TokenBucket | None = None
 
     def admit(self, event: str) -> bool:
         """Whether ``event`` may run now (it is then counted in flight until :meth:`done`)."""
-        if self.in_flight >= self.max_in_flight or not self.buckets[KINDS.get(event, "event")].take():
+        if self.in_flight >= self.config.max_in_flight:
+            return False
+        kind = KINDS.get(event, "event")
+        bucket = self.buckets.get(kind)
+        if bucket is None:
+            bucket = self.buckets[kind] = TokenBucket(getattr(self.config, f"{kind}_rate"),
+                                                      getattr(self.config, f"{kind}_burst"))
+        if not bucket.take():
             return False
         self.in_flight += 1
         return True
@@ -73,4 +80,6 @@ class SocketBudget:
 
     def strike(self) -> bool:
         """Count a refusal; False once the socket has been refused too often to keep."""
+        if self.strikes is None:
+            self.strikes = TokenBucket(self.config.abuse_limit / ABUSE_WINDOW, self.config.abuse_limit)
         return self.strikes.take()
