@@ -120,6 +120,10 @@ class Realtime(Plugin):
     async def _connect(self, sid: str, environ: dict[str, Any] | None = None, auth: Any = None) -> Any:
         if self._forged(sid):
             return error(SocketError("unknown_event", "Unknown event 'connect'"))
+        if environ is not None:
+            # kept for the connection's lifetime: the reader of the handshake request's body
+            # (over 1 KB per socket, a class made per request) is never read again
+            environ.pop("wsgi.input", None)
         token = auth.get("token") if isinstance(auth, dict) else None
         caller = PUBLIC
         if token is not None:
