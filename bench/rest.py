@@ -218,9 +218,9 @@ class Server:
 AUTH_HEADERS: dict[str, str] = {}
 
 
-def call(method: str, url: str, body: Any = None) -> tuple[int, Any]:
+def call(method: str, url: str, body: Any = None, auth: dict[str, str] | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    headers = {**AUTH_HEADERS, **({"Content-Type": "application/json"} if data else {})}
+    headers = {**(AUTH_HEADERS if auth is None else auth), **({"Content-Type": "application/json"} if data else {})}
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -451,6 +451,8 @@ class Scenario:
     script: Path | None = None
     script_args: list[str] = field(default_factory=list)
     note: str = ""
+    #: sent by wrk instead of AUTH_HEADERS (``--dataset chat``: each scenario runs with two credentials)
+    headers: dict[str, str] | None = None
 
 
 def list_path() -> str:
@@ -571,7 +573,7 @@ def parse_wrk(output: str) -> dict[str, Any]:
 def wrk_command(scenario: Scenario, args: argparse.Namespace, duration: float, cpu: str | None) -> list[str]:
     command = [*(["taskset", "-c", cpu] if cpu is not None else []), "wrk", f"-t{args.threads}",
                f"-c{args.connections}", f"-d{duration:g}s", "--latency", "--timeout", "5s"]
-    for name, value in AUTH_HEADERS.items():
+    for name, value in (AUTH_HEADERS if scenario.headers is None else scenario.headers).items():
         command += ["-H", f"{name}: {value}"]
     if scenario.script:
         command += ["-s", str(scenario.script), scenario.url, "--", *scenario.script_args]
@@ -787,6 +789,382 @@ def profile(server: Server, scenario: Scenario, args: argparse.Namespace, cpu: s
     print_profile(scenario.key, summarise_profile(out, args.profile_top))
 
 
+# -- --dataset chat: a signed-in user under the default grants ---------------------
+
+CHAT_MESSAGES = 100_000
+CHAT_USERS = 200  # seeded users besides the registered bench user
+CHAT_ROOMS = [f"room-{n:03d}" for n in range(200)]
+CHAT_MEMBER_OF = 2  # rooms the bench user is in (chat_users rows)
+CHAT_SENT = CHAT_MESSAGES // 100  # messages the bench user sent (1%)
+CHAT_DIRECT_SHARE = 0.03  # direct messages (no room, a recipient) among the others
+CHAT_RECEIVED = 50  # direct messages to the bench user
+CHAT_PASSWORD = "bench-password-1234"
+#: credential → what it is
+CHAT_AUTH = {"A": "read-only API token (no condition)", "B": "signed-in user's JWT (default grants' condition)"}
+CHAT_SCENARIOS = {
+    "list": "GET list, pageSize 20",
+    "sorted": "GET list, sort=createdAt:desc",
+    "room": "GET room filter (user's rooms) + sort",
+}
+#: B against A: minimum share of A's req/s, maximum p99 ms
+CHAT_TARGETS = (0.5, 150.0)
+
+
+def chat_list_path(key: str, room: str = "") -> str:
+    path = f"/api/messages?pagination[pageSize]={PAGE_SIZE}"
+    if key == "sorted":
+        path += "&sort=createdAt:desc"
+    elif key == "room":
+        path = f"/api/messages?filters[room][$eq]={room}&sort=createdAt:desc&pagination[pageSize]={PAGE_SIZE}"
+    return path
+
+
+@dataclass
+class ChatSeeded:
+    user_id: int = 0
+    user_document_id: str = ""
+    jwt: str = ""
+    token: str = ""
+    rooms: list[str] = field(default_factory=list)  # the bench user's rooms
+    visible: int = 0  # messages the default grant lets the bench user read
+    in_room: dict[str, int] = field(default_factory=dict)  # messages per room
+    stored_example: str = ""
+    seconds: float = 0.0
+
+
+def chat_register(project: Path) -> ChatSeeded:
+    """First start: migrate, register the bench user through the API (a real JWT), read its stored
+    created_at (the server's datetime text); then a read-only API token with `cms api-token create`."""
+    out = ChatSeeded()
+    server = Server(project, cpu=None)
+    try:
+        server.wait_ready()
+        status, body = call("POST", f"{server.url}/api/auth/local/register",
+                            {"username": "chatbench", "email": "chatbench@example.com", "password": CHAT_PASSWORD},
+                            auth={})
+        if status != 200 or not isinstance(body, dict) or not body.get("jwt"):
+            raise BenchError(f"POST /api/auth/local/register answered {status}: {body}")
+        out.jwt, out.user_id, out.user_document_id = body["jwt"], body["user"]["id"], body["user"]["documentId"]
+    finally:
+        server.stop()
+    made = subprocess.run([CMS, "api-token", "create", "--name", "bench-read-only", "--type", "read-only"],
+                          cwd=project, capture_output=True, text=True)
+    lines = made.stdout.strip().splitlines()
+    if made.returncode != 0 or not lines:
+        raise BenchError(f"cms api-token create failed ({made.returncode}):\n{made.stdout}{made.stderr}")
+    out.token = lines[-1].strip()
+    with connect(database_path(project)) as db:
+        row = db.execute("SELECT created_at, typeof(created_at) FROM registered_users WHERE id = ?",
+                         (out.user_id,)).fetchone()
+    if row is None or row[1] != "text" or not STORED_DATETIME.match(row[0]):
+        raise BenchError(f"the server stored created_at as {row!r}; the seeder writes e.g. "
+                         f"{stored(dt.datetime.now(dt.timezone.utc))!r}: update stored()")
+    out.stored_example = str(row[0])
+    return out
+
+
+def chat_seed(db_path: Path, rng: random.Random, out: ChatSeeded) -> None:
+    """CHAT_USERS users (2 rooms each in chat_users), CHAT_MESSAGES messages over 30 days in CHAT_ROOMS;
+    the bench user is in CHAT_MEMBER_OF rooms, sent CHAT_SENT messages and received CHAT_RECEIVED."""
+    began = time.perf_counter()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def moment(at: dt.datetime) -> str:
+        return stored(at.replace(microsecond=rng.randrange(1, 1_000_000)))
+
+    ids: set[str] = set()
+
+    def fresh_id() -> str:
+        while True:
+            value = document_id(rng)
+            if value not in ids:
+                ids.add(value)
+                return value
+
+    with connect(db_path) as db:
+        role = db.execute("SELECT role_id FROM registered_users WHERE id = ?", (out.user_id,)).fetchone()[0]
+        first = db.execute("SELECT max(id) FROM registered_users").fetchone()[0]
+        users = []
+        for n in range(CHAT_USERS):
+            at = moment(now - dt.timedelta(days=60) + dt.timedelta(minutes=n))
+            users.append((fresh_id(), f"member{n:03d}", f"member{n:03d}@example.com", "local", 1, 0, at, at, at, role))
+        db.executemany("INSERT INTO registered_users (document_id, username, email, provider, confirmed, blocked, "
+                       "created_at, updated_at, published_at, role_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", users)
+        others = list(range(first + 1, first + 1 + CHAT_USERS))
+        out.rooms = sorted(rng.sample(CHAT_ROOMS, CHAT_MEMBER_OF))
+        at = moment(now - dt.timedelta(days=31))
+        members = [(out.user_id, "chatbench", room) for room in out.rooms]
+        for n, user in enumerate(others):
+            members += [(user, f"member{n:03d}", room) for room in rng.sample(CHAT_ROOMS, 2)]
+        db.executemany("INSERT INTO chat_users (document_id, username, room, status, last_seen_at, created_at, "
+                       "updated_at, published_at, user_id) VALUES (?, ?, ?, 'offline', ?, ?, ?, ?, ?)",
+                       [(fresh_id(), name, room, at, at, at, at, user) for user, name, room in members])
+
+        me = out.user_id
+        sent = set(rng.sample(range(CHAT_MESSAGES), CHAT_SENT))
+        received = set(rng.sample([n for n in range(CHAT_MESSAGES) if n not in sent], CHAT_RECEIVED))
+        start, step = now - dt.timedelta(days=30), dt.timedelta(days=30) / CHAT_MESSAGES
+        rows, visible, in_room = [], 0, Counter()
+        for n in range(CHAT_MESSAGES):
+            at = moment(start + step * n)
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))).capitalize()
+            sender = me if n in sent else rng.choice(others)
+            if n in received:
+                room, recipient = None, me
+            elif rng.random() < CHAT_DIRECT_SHARE:
+                room, recipient = None, rng.choice(others)
+            else:
+                room, recipient = rng.choice(CHAT_ROOMS), None
+            if room is not None:
+                in_room[room] += 1
+            visible += sender == me or recipient == me or room in out.rooms
+            rows.append((fresh_id(), words, room, sender, recipient, at, at, at))
+        db.executemany("INSERT INTO messages (document_id, text, room, sender_id, recipient_id, created_at, "
+                       "updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    out.visible, out.in_room = visible, dict(in_room)
+    out.seconds = time.perf_counter() - began
+
+
+def chat_check(key: str, who: str, base: str, data: ChatSeeded, headers: dict[str, str]) -> None:
+    """One request per path of the scenario through urllib; raise unless status, rows and total are right."""
+    label = f"({key}/{who})"
+    for room in (data.rooms if key == "room" else [""]):
+        status, body = call("GET", base + chat_list_path(key, room), auth=headers)
+        expect(status == 200, f"{label} status 200", status, body)
+        rows = body.get("data")
+        expect(isinstance(rows, list) and len(rows) == PAGE_SIZE, f"{label} {PAGE_SIZE} messages", status, body)
+        total = body.get("meta", {}).get("pagination", {}).get("total")
+        want = data.in_room[room] if key == "room" else CHAT_MESSAGES if who == "A" else data.visible
+        expect(total == want, f"{label} meta.pagination.total == {want}", status, body)
+        if key == "room":
+            expect(all(r.get("room") == room for r in rows), f"{label} every message in {room}", status, body)
+        if key in ("sorted", "room"):
+            stamps = [r["createdAt"] for r in rows]
+            expect(stamps == sorted(stamps, reverse=True), f"{label} sorted by createdAt desc", status, body)
+        else:
+            expect([r["id"] for r in rows] == sorted(r["id"] for r in rows), f"{label} sorted by id", status, body)
+    if key == "list":  # without the count, too
+        status, body = call("GET", base + chat_list_path(key) + "&pagination[withCount]=false", auth=headers)
+        expect(status == 200 and len(body.get("data") or []) == PAGE_SIZE
+               and "total" not in (body.get("meta", {}).get("pagination") or {}),
+               f"{label} withCount=false: a page, no total", status, body)
+
+
+def chat_scenarios(base: str, work: Path, data: ChatSeeded, keys: list[str]) -> dict[str, Scenario]:
+    headers = {"A": {"Authorization": f"Bearer {data.token}"}, "B": {"Authorization": f"Bearer {data.jwt}"}}
+    rooms_file = work / "paths_chat_rooms.txt"
+    rooms_file.write_text("".join(chat_list_path("room", room) + "\n" for room in data.rooms))
+    scenarios = {}
+    for key in keys:
+        for who in CHAT_AUTH:
+            name = f"{key}-{who}"
+            if key == "room":
+                scenarios[name] = Scenario(name, base, BENCH / "rest_paths.lua", [str(rooms_file)],
+                                           note=f"the user's rooms {', '.join(data.rooms)} rotated", headers=headers[who])
+            else:
+                scenarios[name] = Scenario(name, base + chat_list_path(key), note="one URL", headers=headers[who])
+    return scenarios
+
+
+def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str, Any]]:
+    """The SQL the server runs for each scenario (page and COUNT, A and B), compiled here with the cms
+    compiler from the copy's schemas and the default grant of config/permissions.toml."""
+    import tomllib
+
+    from cms.app import load_project
+    from cms.query.filters import parse_filters
+    from cms.query.params import Limits, parse_query
+    from cms.query.qs import parse_qs
+    from cms.query.reader import Reader
+    from cms.query.sql import SQL, Compiler
+
+    loaded = load_project(project, "develop")
+    ct = loaded.registry.get("api::message.message")
+    grants = tomllib.loads((project / "config" / "permissions.toml").read_text())["roles"]["authenticated"]["grants"]
+    raw = next(g["condition"] for g in grants if g["action"] == "api::message.message.find")
+    condition = parse_filters(ct, raw, registry=loaded.registry, allow_variables=True, where="condition")
+    variables = {"user": {"id": data.user_id, "documentId": data.user_document_id, "rooms": list(data.rooms)}}
+    compiler = Compiler(loaded.registry, loaded.models, "sqlite")
+    shaper = Reader(compiler)._shaper(ct, None, {})
+    out = []
+    for key in keys:
+        path = chat_list_path(key, data.rooms[0])
+        query = parse_query(ct, parse_qs(path.split("?", 1)[1], strict_null_handling=True), registry=loaded.registry,
+                            limits=Limits())
+        for who in CHAT_AUTH:
+            extra, bound = (None, None) if who == "A" else (condition, variables)
+            for kind in ("page", "count"):
+                sql = SQL("sqlite")
+                text = (compiler.select(ct, query, shaper.columns("t0"), sql, bound, extra) if kind == "page"
+                        else compiler.count(ct, query, sql, bound, extra))
+                out.append({"scenario": f"{key}-{who}", "kind": kind, "sql": text, "params": sql.params})
+    return out
+
+
+def chat_explain(db_path: Path, statements: list[dict[str, Any]], repeat: int = 30) -> None:
+    """EXPLAIN QUERY PLAN of each statement, and its median time on a plain sqlite3 connection."""
+    db = sqlite3.connect(db_path)
+    try:
+        db.create_function("cms_lower", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True)
+        for item in statements:
+            item["plan"] = [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {item['sql']}", item["params"])]
+            times = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                db.execute(item["sql"], item["params"]).fetchall()
+                times.append(time.perf_counter() - began)
+            item["ms"] = round(sorted(times)[len(times) // 2] * 1000, 3)
+    finally:
+        db.close()
+
+
+def print_chat_sql(statements: list[dict[str, Any]]) -> None:
+    print("SQL per scenario (compiled with the cms compiler; EXPLAIN QUERY PLAN and median time of 30 runs "
+          "on a plain sqlite3 connection):")
+    for item in statements:
+        shown = re.sub(r"^SELECT .*? FROM", "SELECT <columns> FROM", item["sql"]) if item["kind"] == "page" else item["sql"]
+        print(f"  ({item['scenario']}) {item['kind']}: {item['ms']:.3f} ms  {shown}  {item['params']}")
+        for line in item["plan"]:
+            print(f"      {line}")
+
+
+def print_chat_table(results: dict[str, dict[str, Any]], keys: list[str]) -> bool:
+    share, p99_max = CHAT_TARGETS
+    header = (f"{'scenario':40}{'auth':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'srv CPU':>9}"
+              f"{'req/CPU-s':>10}{'B/A':>7}  target")
+    print(header)
+    print("-" * len(header))
+    all_ok = True
+    for key in keys:
+        a, b = results.get(f"{key}-A"), results.get(f"{key}-B")
+        for who, r in (("A", a), ("B", b)):
+            if r is None:
+                continue
+            ratio = b["rps"] / a["rps"] if who == "B" and a and a["rps"] else None
+            ok = (r["rps"] > 0 and r["non_2xx"] == 0 and not sum(r["socket_errors"].values())
+                  and r["p99_ms"] < p99_max and (ratio is None or ratio >= share))
+            all_ok &= ok
+            target = (f"p99 <{p99_max:g} ms" + (f", B ≥ {share:.0%} of A" if who == "B" else ""))
+            print(f"{CHAT_SCENARIOS[key] if who == 'A' else '':40}{who:>5}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}"
+                  f"{r['p99_ms']:>9.2f}{r['non_2xx']:>9}{r.get('server_cpu_pct', 0):>8.0f}%"
+                  f"{r.get('req_per_cpu_s') or 0:>10,.0f}{(f'{ratio:.2f}' if ratio else ''):>7}  {target} "
+                  f"{'ok' if ok else 'MISSED'}")
+    return all_ok
+
+
+def wait_idle(server: Server, quiet: float = 0.3, timeout: float = 60) -> None:
+    """Wait until the server has used no CPU for ``quiet`` seconds: requests wrk left behind when it
+    stopped (up to one per connection; seconds of work when each takes tens of ms) would otherwise be
+    served during the next run."""
+    deadline = time.monotonic() + timeout
+    last = server.cpu_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = server.cpu_seconds()
+        if now - last < 0.02 * quiet:
+            return
+        last = now
+
+
+def main_chat(args: argparse.Namespace, keys: list[str], server_cpu: str | None, wrk_cpu: str | None,
+              pin_note: str, wrk_version: str, command: str) -> int:
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="cms-bench-rest-chat-") as tmp:
+        project = make_project(Path(tmp), args.ref)
+        if args.sqlite_pragma:
+            add_sqlite_pragmas(project, args.sqlite_pragma)
+        data = chat_register(project)
+        chat_seed(database_path(project), rng, data)
+        print(f"project: content_types/, config/, migrations/ from {args.ref or 'the working tree'}, in "
+              f"{project}; migrated by a first `cms develop`; config/permissions.toml as is (default grants)")
+        print(f"seeded with sqlite3 in {data.seconds:.2f} s: {CHAT_MESSAGES:,} messages in {len(CHAT_ROOMS)} rooms "
+              f"({CHAT_DIRECT_SHARE:.0%} direct), {CHAT_USERS} users in 2 rooms each (chat_users); the bench user "
+              f"(registered over REST, id {data.user_id}) is in {', '.join(data.rooms)}, sent {CHAT_SENT:,} and "
+              f"received {CHAT_RECEIVED} direct: the default grant lets it read {data.visible:,} messages "
+              f"(datetimes stored like the server's own row: {data.stored_example!r})")
+        print("auth: (A) Authorization: Bearer <read-only API token from `cms api-token create`>; "
+              "(B) Authorization: Bearer <the user's JWT from POST /api/auth/local/register>")
+        print(f"server: `cms {args.command}`, one process (uvicorn)")
+        print(f"load: {wrk_version}; {args.threads} thread(s), {args.connections} connections, "
+              f"{args.warmup:g} s warm-up + {args.duration:g} s per scenario and credential; {pin_note}")
+        statements = chat_sql(project, data, keys)
+        chat_explain(database_path(project), statements)
+
+        server = Server(project, server_cpu, args.command)
+        results: dict[str, dict[str, Any]] = {}
+        try:
+            server.wait_ready()
+            rss_start_kb = server.memory_kb()["VmRSS"]
+            scenarios = chat_scenarios(server.url, Path(tmp), data, keys)
+            for name, scenario in scenarios.items():
+                key, who = name.split("-")
+                chat_check(key, who, server.url, data, scenario.headers or {})
+            print("sanity checks passed: " + ", ".join(f"({k})" for k in scenarios) + "\n")
+            for name, scenario in scenarios.items():
+                if args.warmup > 0:
+                    run_wrk(wrk_command(scenario, args, args.warmup, wrk_cpu))
+                    wait_idle(server)
+                figures, _ = run_wrk(wrk_command(scenario, args, args.duration, wrk_cpu), server, server_cpu)
+                wait_idle(server)
+                figures["note"] = scenario.note
+                results[name] = figures
+                print(f"({name}) {figures['rps']:>8,.0f} req/s  p50 {figures['p50_ms']:.2f} ms  "
+                      f"p99 {figures['p99_ms']:.2f} ms  non-2xx {figures['non_2xx']}  "
+                      f"socket errors {sum(figures['socket_errors'].values())}  server CPU "
+                      f"{figures['server_cpu_pct']}%  others on its core {figures.get('others_on_core_pct', '?')}%"
+                      f"  [{scenario.note}]", flush=True)
+                if server.process.poll() is not None:
+                    raise BenchError(f"the server died during ({name}):\n{server.log()}")
+            memory = server.memory_kb()
+            if args.profile:
+                print(f"\nprofiles (py-spy, {args.profile_duration:g} s per scenario, {args.profile_rate} Hz; not part "
+                      f"of the figures):")
+                for scenario in scenarios.values():
+                    profile(server, scenario, args, wrk_cpu)
+        finally:
+            server.stop()
+        errors = [line for line in server.log_path.read_text().splitlines()
+                  if re.search(r"\b(ERROR|Traceback|CRITICAL)\b", line)]
+
+    result = {
+        "command": command,
+        "settings": {"dataset": "chat", "duration_s": args.duration, "warmup_s": args.warmup,
+                     "connections": args.connections, "threads": args.threads, "pinning": pin_note, "wrk": wrk_version,
+                     "seed": args.seed, "project_from": args.ref or "working tree", "server_command": args.command,
+                     "sqlite_pragmas": args.sqlite_pragma, "messages": CHAT_MESSAGES, "rooms": len(CHAT_ROOMS),
+                     "users": CHAT_USERS + 1, "visible_to_user": data.visible},
+        "scenarios": results,
+        "sql": statements,
+        "rss_start_mb": round(rss_start_kb / 1024, 1),
+        "rss_peak_mb": round(memory["VmHWM"] / 1024, 1),
+        "rss_end_mb": round(memory["VmRSS"] / 1024, 1),
+    }
+    print()
+    print_chat_sql(statements)
+    print()
+    print_chat_table(results, keys)
+    print(f"server memory: peak RSS (VmHWM) {result['rss_peak_mb']} MB after all scenarios "
+          f"(RSS {result['rss_start_mb']} MB at start, {result['rss_end_mb']} MB at the end)")
+    busy = {k: r["others_on_core_pct"] for k, r in results.items() if r.get("others_on_core_pct", 0) > 5}
+    if busy:
+        print("warning: other processes used the server's core during "
+              + ", ".join(f"({k}) {v}%" for k, v in busy.items())
+              + ": req/s is understated there; req/CPU-s (requests per second of server CPU) is less affected")
+    if errors:
+        print(f"server log: {len(errors)} error line(s), first: {errors[0][:300]}")
+    failed = [k for k, r in results.items() if r["non_2xx"]]
+    if failed:
+        print(f"NON-2xx RESPONSES in {', '.join(f'({k})' for k in failed)}: the figures are not valid")
+    print(f"command: {command}")
+    if args.compare:
+        print_compare(json.loads(args.compare.read_text()), result, args.compare)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(result, indent=2))
+        print(f"saved to {args.save}")
+    return 1 if failed else 0
+
+
 # -- main ---------------------------------------------------------------------------
 
 
@@ -838,7 +1216,12 @@ def print_compare(old: dict[str, Any], new: dict[str, Any], path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    parser.add_argument("--scenarios", default=None,
+                        help="comma-separated subset of a,b,c,d (default all); with --dataset chat of "
+                             "list,sorted,room (default all)")
+    parser.add_argument("--dataset", choices=["small", "chat"], default="small",
+                        help="small (default): 10,000 messages, scenarios a-d; chat: 100,000 messages, a signed-in "
+                             "user under the default grants (JWT) against a read-only API token")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each timed run (default 10)")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of the discarded run before each (2)")
     parser.add_argument("--connections", type=int, default=64)
@@ -867,10 +1250,13 @@ def main() -> int:
                         help="py-spy --native: also C frames (uvloop, sqlite3, orjson, httptools)")
     args = parser.parse_args()
 
-    keys = [k.strip() for k in args.scenarios.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in SCENARIOS]
+    choices = CHAT_SCENARIOS if args.dataset == "chat" else SCENARIOS
+    keys = [k.strip() for k in (args.scenarios or ",".join(choices)).split(",") if k.strip()]
+    unknown = [k for k in keys if k not in choices]
     if unknown or not keys:
-        parser.error(f"--scenarios: unknown {unknown or 'empty'}; choose from {','.join(SCENARIOS)}")
+        parser.error(f"--scenarios: unknown {unknown or 'empty'}; choose from {','.join(choices)}")
+    if args.dataset == "chat" and args.auth != "public":
+        parser.error("--dataset chat sets its own credentials (a read-only API token and a user's JWT); drop --auth")
     if shutil.which("wrk") is None:
         print("error: wrk is not installed, and this benchmark has no fallback load generator.\n"
               "Install it (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`) and run again.",
@@ -881,6 +1267,8 @@ def main() -> int:
     server_cpu, wrk_cpu, pin_note = pinning(args)
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     command = " ".join([Path(sys.executable).name, *sys.argv])
+    if args.dataset == "chat":
+        return main_chat(args, keys, server_cpu, wrk_cpu, pin_note, wrk_version, command)
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory(prefix="cms-bench-rest-") as tmp:

@@ -29,6 +29,9 @@ class Access:
     condition: Node | None = None
     variables: dict[str, Any] = field(default_factory=dict)
     can_read: Callable[[str], bool] = lambda uid: True
+    #: the attributes of a related type the caller may see when it may see only some of them
+    #: (a type read through a relation without its ``find`` grant), None for all but private ones
+    visible: Callable[[str], frozenset[str] | None] = lambda uid: None
     #: who the caller is, for plugins and hooks (e.g. ``{"user": {...}}``)
     caller: dict[str, Any] = field(default_factory=dict)
 

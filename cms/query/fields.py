@@ -47,7 +47,7 @@ def parse_fields(ct: ContentType, raw: Any, scope: Scope) -> tuple[str, ...] | N
         attr = lookup(ct, name)
         if attr is None:
             raise scope.invalid_key(name, None)
-        if attr.hidden or not attr.is_scalar:
+        if scope.hidden(ct, attr) or not attr.is_scalar:
             raise scope.invalid_key(name, name)
         if name not in ALWAYS_RETURNED:
             selected[name] = None

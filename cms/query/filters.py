@@ -54,6 +54,7 @@ def parse_filters(
     can_read: Callable[[str], bool] | None = None,
     allow_variables: bool = False,
     where: str = "filters",
+    visible: Callable[[str], frozenset[str] | None] | None = None,
 ) -> Node | None:
     """The filter tree for ``raw`` on ``ct``; None when it filters nothing.
 
@@ -61,7 +62,7 @@ def parse_filters(
     e.g. "condition" for a permission condition, where ``allow_variables``
     turns ``"$user.id"`` values into :class:`ast.Variable`).
     """
-    scope = Scope(registry, can_read, where, allow_variables)
+    scope = Scope(registry, can_read, where, allow_variables, visible)
     return filter_node(ct, raw, scope)
 
 
@@ -100,13 +101,13 @@ def _group(
             attr = lookup(ct, key)
             if attr is None:
                 raise scope.invalid_key(key, dotted(path))
+            if scope.hidden(ct, attr):
+                raise scope.invalid_key(attr.name, dotted((*path, attr.name)))
             nodes.append(_attribute(attr, value, scope, (*path, attr.name), depth + 1))
     return _all(nodes)
 
 
 def _attribute(attr: Attribute, value: Any, scope: Scope, path: Path, depth: int) -> Node | None:
-    if attr.hidden:
-        raise scope.invalid_key(attr.name, dotted(path))
     if attr.type not in ("relation", "media"):
         return _scalar(attr, value, scope, path, depth)
     target = scope.target(attr, path)

@@ -65,12 +65,16 @@ def parse_query(
     action: Literal["find", "findOne"] = "find",
     can_read: Callable[[str], bool] | None = None,
     strict: bool = True,
+    visible: Callable[[str], frozenset[str] | None] | None = None,
 ) -> Query:
     """Validate ``raw`` (``parse_qs(..., strict_null_handling=True)`` output) for ``ct``.
 
     ``can_read(uid)`` says whether the caller may read a related type (its
     ``find`` permission); relations it refuses are ``Invalid key`` in
     filters/sort/populate and skipped by ``populate=*``. None allows all.
+    ``visible(uid)`` names the attributes of a type the caller sees when it
+    sees only some (None: all but private ones); others are ``Invalid key``
+    too, and populated entries of that type show only those.
     """
     if not isinstance(raw, Mapping):
         raise ValidationError("Invalid query", {"source": "query"})
@@ -81,7 +85,7 @@ def parse_query(
                     f"Invalid key {key}",
                     {"key": str(key), "path": None, "source": "query", "param": str(key)},
                 )
-    scope = Scope(registry, can_read, "filters")
+    scope = Scope(registry, can_read, "filters", visible=visible)
     filters = filter_node(ct, raw.get("filters"), scope)
     sort = parse_sort(ct, raw.get("sort"), scope.under("sort"))
     fields = parse_fields(ct, raw.get("fields"), scope.under("fields"))

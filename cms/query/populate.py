@@ -74,8 +74,9 @@ def _from_path(
     path = (*prefix, names[0])
     target = _relation_target(ct, names[0], scope, path)
     if len(names) == 1:
-        return names[0], Populate()
-    return names[0], Populate(populate=dict([_from_path(target, names[1:], scope, path)]))
+        return names[0], Populate(fields=scope.shown(target))
+    return names[0], Populate(fields=scope.shown(target),
+                              populate=dict([_from_path(target, names[1:], scope, path)]))
 
 
 def _from_object(
@@ -93,7 +94,7 @@ def _from_object(
             raise scope.error(f"{INVALID_NESTED} (got {show(value)} at {dotted(path)})",
                               key=str(key), path=dotted(path))
         if flag:
-            result[key] = Populate()
+            result[key] = Populate(fields=scope.shown(target))
     return result
 
 
@@ -116,8 +117,9 @@ def _options(
             )
         if key not in _OPTIONS:
             raise scope.invalid_key(key, dotted(path))
+    fields = parse_fields(target, raw.get("fields"), scope)
     return Populate(
-        fields=parse_fields(target, raw.get("fields"), scope),
+        fields=fields if fields is not None else scope.shown(target),
         filters=filter_node(target, raw.get("filters"), scope, depth + 1),
         sort=parse_sort(target, raw.get("sort"), scope, depth + 1),
         populate=parse_populate(target, raw.get("populate"), scope, depth + 1, path),
@@ -129,7 +131,7 @@ def _relation_target(ct: ContentType, name: Any, scope: Scope, path: Path) -> Co
     attr = lookup(ct, name)
     if attr is None:
         raise scope.invalid_key(name, dotted(path[:-1]))
-    if attr.hidden or attr.type not in ("relation", "media"):
+    if scope.hidden(ct, attr) or attr.type not in ("relation", "media"):
         raise scope.invalid_key(name, dotted(path))
     return scope.target(attr, path)
 
@@ -138,11 +140,11 @@ def _wildcard(ct: ContentType, scope: Scope) -> dict[str, Populate]:
     """``*``: every visible relation/media attribute whose target the caller may read."""
     result = {}
     for attr in ct.attributes.values():
-        if attr.hidden or attr.type not in ("relation", "media") or attr.target is None:
+        if scope.hidden(ct, attr) or attr.type not in ("relation", "media") or attr.target is None:
             continue
         uid = scope.registry.resolve(attr.target)
         if uid is not None and (scope.can_read is None or scope.can_read(uid)):
-            result[attr.name] = Populate()
+            result[attr.name] = Populate(fields=scope.shown(scope.registry.get(uid)))
     return result
 
 

@@ -116,7 +116,7 @@ def _step(ct: ContentType, name: str, scope: Scope, path: Path) -> ContentType:
     attr = lookup(ct, name)
     if attr is None:
         raise scope.invalid_key(name, dotted(path[:-1]))
-    if attr.hidden or attr.type not in ("relation", "media") or attr.is_to_many:
+    if scope.hidden(ct, attr) or attr.type not in ("relation", "media") or attr.is_to_many:
         raise scope.invalid_key(name, dotted(path))
     return scope.target(attr, path)
 
@@ -125,7 +125,7 @@ def _check_leaf(ct: ContentType, name: str, scope: Scope, path: Path) -> None:
     attr = lookup(ct, name)
     if attr is None:
         raise scope.invalid_key(name, dotted(path[:-1]))
-    if attr.hidden or not attr.is_scalar:
+    if scope.hidden(ct, attr) or not attr.is_scalar:
         raise scope.invalid_key(name, dotted(path))
 
 

@@ -119,6 +119,8 @@ class Scope:
     can_read: Callable[[str], bool] | None = None
     param: str = "filters"
     allow_variables: bool = False
+    #: the attributes of a type the caller may see, when only some (see :class:`cms.permissions.Access`)
+    visible: Callable[[str], frozenset[str] | None] | None = None
 
     def under(self, param: str) -> Scope:
         return replace(self, param=param)
@@ -134,6 +136,21 @@ class Scope:
         key = str(key)
         message = f"Invalid key {key} at {path}" if path and path != key else f"Invalid key {key}"
         return self.error(message, key=key, path=path)
+
+    def hidden(self, ct: ContentType, attr: Attribute) -> bool:
+        """Whether ``attr`` of ``ct`` is out of the caller's sight: private, a password, or
+        outside the part of ``ct`` the caller may see."""
+        if attr.hidden:
+            return True
+        allowed = self.visible(ct.uid) if self.visible is not None else None
+        return allowed is not None and attr.name not in allowed
+
+    def shown(self, ct: ContentType) -> tuple[str, ...] | None:
+        """The fields to return of ``ct`` when none are asked for: all (None), or the visible ones."""
+        allowed = self.visible(ct.uid) if self.visible is not None else None
+        if allowed is None:
+            return None
+        return tuple(a.name for a in ct.scalar_attributes() if a.name in allowed and not a.hidden)
 
     def too_deep(self) -> ValidationError:
         return self.error(f"Invalid {self.param}: nested deeper than {MAX_DEPTH} levels")

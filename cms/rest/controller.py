@@ -95,7 +95,8 @@ class Controller:
             return cached
         raw = parse_qs(request.query_string, strict_null_handling=True)
         parsed = parse_query(self.ct, raw, registry=self.app.registry, limits=self.limits,
-                             action=action, can_read=access.can_read, strict=self.strict)  # type: ignore[arg-type]
+                             action=action, can_read=access.can_read, strict=self.strict,
+                             visible=access.visible)  # type: ignore[arg-type]
         self._queries[key] = parsed
         if len(self._queries) > QUERY_CACHE_SIZE:
             self._queries.popitem(last=False)

@@ -57,7 +57,8 @@ class ContentEvents:
         filters = body.get("filters")
         if filters is not None:
             try:
-                node = parse_filters(ct, filters, registry=self.rt.app.registry, can_read=access.can_read)
+                node = parse_filters(ct, filters, registry=self.rt.app.registry, can_read=access.can_read,
+                                     visible=access.visible)
             except ApplicationError as exc:
                 raise SocketError("invalid_filters", exc.message) from exc
             try:  # run them once now: values the database cannot compare are refused here, not at every event

@@ -115,8 +115,10 @@ class PermissionEngine:
             variables = await self._bind(names, user)
             if any(Variable(name).lookup(variables) is None for name in names):
                 condition = _unknown_is_false(condition, variables)
+        finds = lambda uid: any(f"{name}.find" in grants.actions for name in self._names(uid))  # noqa: E731
         return Access(condition=condition, variables=variables,
-                      can_read=lambda uid: any(f"{name}.find" in grants.actions for name in self._names(uid)),
+                      can_read=lambda uid: finds(uid) or self.public_attributes(uid) is not None,
+                      visible=lambda uid: None if finds(uid) else self.public_attributes(uid),
                       caller={"user": user, "role": grants.type})
 
     def token_access(self, token: dict[str, Any], action: str) -> Access | None:
@@ -134,6 +136,19 @@ class PermissionEngine:
             return None
         return Access(can_read=lambda uid: any(allowed(f"{name}.find") for name in self._names(uid)),
                       caller={"token": token["name"]})
+
+    def public_attributes(self, uid: str) -> frozenset[str] | None:
+        """What any role sees of a type it reads only through relations (no ``find`` grant on it):
+        the type's ``pluginOptions["users-permissions"].publicAttributes``, or None (nothing).
+
+        The auth type declares ``["username"]``: who sent a message can be populated
+        (``populate=sender``) without giving every user the list of all users and their emails.
+        """
+        if uid not in self.app.registry:
+            return None
+        declared = self.app.registry.get(uid).plugin_options.get("users-permissions", {})
+        names = declared.get("publicAttributes") if isinstance(declared, dict) else None
+        return frozenset(names) if isinstance(names, list) else None
 
     def _names(self, uid: str) -> tuple[str, ...]:
         """A type's UID and its aliases: grants may name the auth type ``plugin::users-permissions.user``."""

@@ -39,7 +39,7 @@ def bind_user_routes(up: UsersPermissions) -> None:
     def query(request: Request, access: Any, action: str = "findOne") -> Query:
         raw = parse_qs(request.query_string, strict_null_handling=True)
         return parse_query(ct, raw, registry=app.registry, limits=limits, action=action,  # type: ignore[arg-type]
-                           can_read=access.can_read, strict=api.strict_params)
+                           can_read=access.can_read, strict=api.strict_params, visible=access.visible)
 
     def by_id(user_id: int, extra: Any = None) -> Any:
         match = Condition(("id",), "$eq", user_id)

@@ -362,3 +362,28 @@ def test_deleting_a_role_moves_its_users_to_the_default_role(up: Project, admin:
     for built_in in ("public", "authenticated"):
         refused = up.http.delete(f"/api/users-permissions/roles/{role_id(up, admin, built_in)}", headers=admin)
         assert error(refused) == (400, "ApplicationError", f"The {built_in} role cannot be deleted")
+
+
+def test_who_sent_a_message_shows_only_the_senders_public_attributes(up: Project, chat: Chat) -> None:
+    """The Authenticated role has no ``user.find``: it sees the auth type's public attributes
+    (``username``) through relations, and nothing else of a user. Catches a populate that shows
+    emails, or filters/sorts through which an email could be guessed."""
+    answer = up.http.get("/api/messages?sort=id&populate=sender", headers=chat.alice.auth)
+    assert answer.status_code == 200, answer.text
+    senders = {m["text"]: m["sender"] for m in answer.json()["data"]}
+    bob = senders["bob to alice"]
+    assert (bob["id"], bob["username"], sorted(bob)) == (chat.bob.id, "Bob", ["documentId", "id", "username"])
+    star = up.http.get("/api/messages?sort=id&populate=*", headers=chat.alice.auth).json()["data"]
+    assert {tuple(sorted(m["sender"])) for m in star} == {("documentId", "id", "username")}
+    recipients = [m["recipient"] for m in star if m["recipient"] is not None]
+    assert recipients and {tuple(sorted(r)) for r in recipients} == {("documentId", "id", "username")}
+
+    for query in ("filters[sender][email][$startsWith]=b", "sort=sender.email", "populate[sender][fields]=email",
+                  "populate[sender][populate]=role", "filters[sender][username][$eq]=Bob&filters[sender][confirmed]=true"):
+        refused = up.http.get(f"/api/messages?{query}", headers=chat.alice.auth)
+        assert error(refused)[:2] == (400, "ValidationError"), (query, refused.text)
+    # the public attribute itself filters and sorts
+    by_bob = up.http.get("/api/messages?sort=id&filters[sender][username][$eq]=Bob", headers=chat.alice.auth)
+    assert [m["text"] for m in by_bob.json()["data"]] == ["bob to alice", "bob in the den"]
+    # the users list itself stays closed to the role
+    assert up.http.get("/api/users", headers=chat.alice.auth).status_code == 403
