@@ -42,7 +42,7 @@ class UnauthorizedError(ApplicationError):
 class ForbiddenError(ApplicationError):
     status = 403
     name = "ForbiddenError"
-    default_message = "Forbidden access"
+    default_message = "Forbidden"
 
 
 class NotFoundError(ApplicationError):

@@ -2,8 +2,9 @@
 
 ``authenticate`` reads ``Authorization: Bearer <jwt or API token>``; no header
 means the public role. ``authorize`` is what the core calls for every REST
-action (and the realtime plugin for socket events): no grant and no
-credentials → 401, no grant with credentials → 403, as the issue specifies.
+action (and the realtime plugin for socket events): no grant, with
+credentials or not → 403, as Strapi answers (401 is for bad credentials, and for
+callers without credentials when the Public role has no grant at all).
 """
 
 from __future__ import annotations
@@ -134,9 +135,15 @@ class Strategy:
     async def require(self, caller: Caller, action: str) -> None:
         """Raise as :meth:`authorize` would when ``caller``'s role lacks ``action``."""
         if await self.access_for(caller, action, None) is None:
-            if caller.kind == "public":
-                raise UnauthorizedError("Missing or invalid credentials")
-            raise ForbiddenError()
+            raise self.refusal(caller)
+
+    def refusal(self, caller: Caller) -> UnauthorizedError | ForbiddenError:
+        """Strapi's answer to a caller whose role lacks an action: 403 ``Forbidden``, with or
+        without credentials; 401 only for a caller without credentials when the Public role
+        has no grant at all (bad credentials are a 401 earlier, in :meth:`authenticate`)."""
+        if caller.kind == "public" and not self.engine.has_any(self.engine.role_id("public")):
+            return UnauthorizedError("Missing or invalid credentials")
+        return ForbiddenError()
 
     async def admit_registration(self, caller: Caller, email: str | None, client: str) -> None:
         """Rate limit, the ``auth.register`` grant, then whether registration is open."""
@@ -191,7 +198,5 @@ class Strategy:
         request.ctx.caller = caller
         access = await self.access_for(caller, action, ct)
         if access is None:
-            if caller.kind == "public":
-                raise UnauthorizedError("Missing or invalid credentials")
-            raise ForbiddenError()
+            raise self.refusal(caller)
         return access

@@ -205,7 +205,7 @@ def set_condition(page: Any, action: str, text: str) -> None:
 def test_a_role_permission_changed_in_the_admin_is_obeyed_by_rest(page: Any, admin_project: AdminProject,
                                                                   screenshots: Path) -> None:
     api = f"{admin_project.url}/api/messages"
-    assert httpx.get(api).status_code == 401, "public callers may not read messages yet"
+    assert httpx.get(api).status_code == 403, "public callers may not read messages yet"
     page.goto("/admin/settings/permissions")
     page.locator('[data-testid="edit-role-public"]').click()
     find = "api::message.message.find"
@@ -234,7 +234,7 @@ def test_a_role_permission_changed_in_the_admin_is_obeyed_by_rest(page: Any, adm
 
     page.locator(f'input[name="grant:{find}"]').uncheck()
     save_permissions(page)
-    assert httpx.get(api).status_code == 401
+    assert httpx.get(api).status_code == 403
 
 
 def test_an_api_token_is_shown_once_and_opens_the_api(page: Any, admin_project: AdminProject,

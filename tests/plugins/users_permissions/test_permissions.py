@@ -1,7 +1,8 @@
 """Roles and grants: who may call what, and which entries a conditional grant reaches.
 
 The rule: no credentials → the public role; an action the caller's role lacks
-→ 401 UnauthorizedError without credentials, 403 ForbiddenError with them.
+→ 403 ForbiddenError "Forbidden", with or without credentials, as Strapi answers
+(401 only for bad credentials; see test_tokens.py).
 A grant's condition (the REST filter language, with ``$user.*``) narrows
 lists, turns findOne/update/delete of other entries into 404, and must hold
 for what a create or update writes (403 otherwise, nothing written).
@@ -88,23 +89,23 @@ ANN_MESSAGE = {"data": {"text": "by Ann", "room": "hall", "sender": "{ann}"}}
 
 #: (caller, method, url, body, expected status) — every action, allowed and denied, for each kind of role
 MATRIX: list[tuple[str, str, str, Any, int]] = [
-    # public: the auth routes only; everything else needs credentials (401)
+    # public: the auth routes only; everything else is forbidden (403, as Strapi answers)
     ("public", "POST", "/api/auth/local/register", REGISTER, 200),
     ("public", "POST", "/api/auth/local", LOGIN_ANN, 200),
     ("public", "POST", "/api/auth/forgot-password", {"email": "nobody@example.com"}, 200),
-    ("public", "POST", "/api/auth/change-password", {}, 401),
-    ("public", "GET", "/api/messages", None, 401),
-    ("public", "GET", "/api/messages/{ann_message}", None, 401),
-    ("public", "POST", "/api/messages", {"data": {"text": "anonymous"}}, 401),
-    ("public", "PUT", "/api/messages/{ann_message}", {"data": {"text": "defaced"}}, 401),
-    ("public", "DELETE", "/api/messages/{ann_message}", None, 401),
-    ("public", "GET", "/api/chat-users", None, 401),
-    ("public", "GET", "/api/users", None, 401),
-    ("public", "GET", "/api/users/me", None, 401),
-    ("public", "GET", "/api/users/{ann}", None, 401),
-    ("public", "GET", "/api/users/count", None, 401),
-    ("public", "PUT", "/api/users/{ann}", {"username": "hijacked"}, 401),
-    ("public", "GET", "/api/users-permissions/roles", None, 401),
+    ("public", "POST", "/api/auth/change-password", {}, 403),
+    ("public", "GET", "/api/messages", None, 403),
+    ("public", "GET", "/api/messages/{ann_message}", None, 403),
+    ("public", "POST", "/api/messages", {"data": {"text": "anonymous"}}, 403),
+    ("public", "PUT", "/api/messages/{ann_message}", {"data": {"text": "defaced"}}, 403),
+    ("public", "DELETE", "/api/messages/{ann_message}", None, 403),
+    ("public", "GET", "/api/chat-users", None, 403),
+    ("public", "GET", "/api/users", None, 403),
+    ("public", "GET", "/api/users/me", None, 403),
+    ("public", "GET", "/api/users/{ann}", None, 403),
+    ("public", "GET", "/api/users/count", None, 403),
+    ("public", "PUT", "/api/users/{ann}", {"username": "hijacked"}, 403),
+    ("public", "GET", "/api/users-permissions/roles", None, 403),
     # authenticated: itself, messages under conditions, chat users read-only
     ("authenticated", "GET", "/api/users/me", None, 200),
     ("authenticated", "PUT", "/api/users/{ann}", {"username": "Ann"}, 200),
@@ -161,10 +162,8 @@ def test_each_action_is_allowed_or_denied_by_the_callers_role(
     answer = up.http.request(method, url.format(**matrix.ids), headers=matrix.callers[caller], json=payload)
 
     assert answer.status_code == expected, answer.text
-    if expected == 401:
-        assert error(answer) == (401, "UnauthorizedError", "Missing or invalid credentials")
     if expected == 403:
-        assert error(answer) == (403, "ForbiddenError", "Forbidden access")
+        assert error(answer) == (403, "ForbiddenError", "Forbidden")
 
 
 # -- conditions ----------------------------------------------------------------------------
@@ -249,7 +248,7 @@ def test_update_and_delete_reach_only_the_users_own_messages(up: Project, admin:
     # her own: allowed, but not to hand it to someone else (the condition must hold afterwards)
     assert up.http.put(f"/api/messages/{own}", headers=alice.auth, json={"data": {"text": "alice, edited"}}).status_code == 200
     moved = up.http.put(f"/api/messages/{own}", headers=alice.auth, json={"data": {"text": "bob said it", "sender": chat.bob.id}})
-    assert error(moved) == (403, "ForbiddenError", "Forbidden access")
+    assert error(moved) == (403, "ForbiddenError", "Forbidden")
     assert text_of(own) == "alice, edited"
 
     scrap = post_message(up, alice.auth, text="to be removed", sender=alice.id, recipient=chat.bob.id)
@@ -305,10 +304,10 @@ def test_a_grant_edited_through_the_api_applies_at_once(up: Project, admin: dict
         assert up.http.put(public, headers=admin, json={"permissions": granted}).status_code == 200
         answer = up.http.get("/api/messages")
         assert [m["text"] for m in answer.json()["data"]] == ["an announcement"]
-        assert up.http.get("/api/messages/does-not-matter").status_code == 401  # findOne still not granted
+        assert up.http.get("/api/messages/does-not-matter").status_code == 403  # findOne still not granted
     finally:
         assert up.http.put(public, headers=admin, json={"permissions": original}).status_code == 200
-    assert up.http.get("/api/messages").status_code == 401
+    assert up.http.get("/api/messages").status_code == 403
 
 
 def test_a_condition_on_a_value_the_caller_does_not_have_matches_nothing(up: Project, admin: dict[str, str], chat: Chat) -> None:
@@ -387,3 +386,16 @@ def test_who_sent_a_message_shows_only_the_senders_public_attributes(up: Project
     assert [m["text"] for m in by_bob.json()["data"]] == ["bob to alice", "bob in the den"]
     # the users list itself stays closed to the role
     assert up.http.get("/api/users", headers=chat.alice.auth).status_code == 403
+
+
+def test_without_credentials_it_is_401_only_when_the_public_role_has_no_grant(up: Project, admin: dict[str, str]) -> None:
+    """Strapi: a Public role with some grants answers 403 for the others; one with none, 401."""
+    public = f"/api/users-permissions/roles/{role_id(up, admin, 'public')}"
+    original = up.http.get(public, headers=admin).json()["role"]["permissions"]
+    assert original  # the auth routes: so the 403 of the matrix above
+    try:
+        assert up.http.put(public, headers=admin, json={"permissions": {}}).status_code == 200
+        assert error(up.http.get("/api/messages")) == (401, "UnauthorizedError", "Missing or invalid credentials")
+    finally:
+        assert up.http.put(public, headers=admin, json={"permissions": original}).status_code == 200
+    assert error(up.http.get("/api/messages")) == (403, "ForbiddenError", "Forbidden")
