@@ -10,10 +10,16 @@ Values follow Strapi's REST service (``core-api/service/pagination.ts``):
   what Strapi reports in ``meta``). ``max_limit`` <= 0 disables the cap.
 - ``limit=0`` becomes 1 (Strapi's ``ensureMinValues``).
 
-Decisions where Strapi is lenient or inconsistent (it clamps ``page=0`` and
-``pageSize=0`` silently and turns ``page=abc`` into NaN), chosen strict:
+- ``page`` below 1 is page 1 (``page=0`` answers 200, as Strapi does). A ``page``
+  that is not an integer is Strapi's 400 ``ValidationError`` "Invalid parameter
+  at 'start'. Expected integer >= 0, received: NaN" with empty details
+  (Strapi computes the offset from it; clients match on that answer).
+- Mixing page and offset keys is a 400 ``PaginationError`` with empty details.
 
-- ``page``/``pageSize`` must be integers > 0, ``start`` an integer >= 0 and
+Decisions where Strapi is lenient or inconsistent (it clamps ``pageSize=0``
+silently), chosen strict:
+
+- ``pageSize`` must be an integer > 0, ``start`` an integer >= 0 and
   ``limit`` an integer >= -1, else 400 PaginationError. Integers are decimal
   digits (``"10"``; JSON ints), not ``"1e1"`` or ``"10.0"``.
 - A key other than the five above, or a ``pagination`` that is not an
@@ -70,7 +76,7 @@ def parse_pagination(raw: Any, limits: Limits) -> Pagination:
     by_page = any(k in given for k in _PAGE_KEYS)
     by_offset = any(k in given for k in _OFFSET_KEYS)
     if by_page and by_offset:
-        raise PaginationError(MIXED, _details())
+        raise PaginationError(MIXED, {})
     if by_offset:
         start = _integer(given, "start", 0, minimum=0, rule=">= 0")
         limit = _integer(given, "limit", limits.default_limit, minimum=-1, rule=">= 0 or -1")
@@ -83,7 +89,7 @@ def parse_pagination(raw: Any, limits: Limits) -> Pagination:
         size = _cap(max(limits.default_limit, 1), limits.max_limit)
         shown = -1 if size is None else size
         return Pagination("page", 0, size, with_count, page=1, page_size=shown)
-    page = _integer(given, "page", 1, minimum=1, rule="> 0")
+    page = _page(given)
     default = limits.default_limit if limits.default_limit == -1 else max(limits.default_limit, 1)
     size = _cap(_integer(given, "pageSize", default, minimum=1, rule="> 0"),
                 limits.max_limit)
@@ -107,6 +113,17 @@ def _integer(given: Mapping[str, Any], key: str, default: int, *, minimum: int, 
             _details(key=key),
         )
     return number
+
+
+def _page(given: Mapping[str, Any]) -> int:
+    """``page`` as Strapi reads it: integers below 1 are page 1, anything else is refused
+    the way Strapi refuses the offset it would compute from it."""
+    value = given.get("page", 1)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, 1)
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return max(int(value.strip()), 1)
+    raise ValidationError("Invalid parameter at 'start'. Expected integer >= 0, received: NaN", {})
 
 
 def _with_count(value: Any) -> bool:

@@ -101,13 +101,23 @@ def test_an_invalid_with_count_is_strapis_validation_error() -> None:
 def test_mixing_page_and_offset_is_a_pagination_error() -> None:
     error = failure("pagination[page]=1&pagination[limit]=5")
     assert error.message == "Cannot use both page & offset pagination in the same query"
-    assert error.name == "PaginationError" and error.status == 400
+    assert error.name == "PaginationError" and error.status == 400 and error.details == {}
+
+
+@pytest.mark.parametrize("qs", ["pagination[page]=0", "pagination[page]=-3"])
+def test_a_page_below_one_is_the_first_page_as_in_strapi(qs: str) -> None:
+    assert query(qs).pagination.page == 1 and query(qs).pagination.offset == 0
+
+
+@pytest.mark.parametrize("qs", ["pagination[page]=abc", "pagination[page]=1.5", "pagination[page][0]=1"])
+def test_a_page_that_is_no_integer_is_strapis_validation_error(qs: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        query(qs)
+    assert caught.value.message == "Invalid parameter at 'start'. Expected integer >= 0, received: NaN"
+    assert caught.value.details == {} and type(caught.value) is ValidationError
 
 
 @pytest.mark.parametrize(("qs", "message"), [
-    ("pagination[page]=0", "Invalid 'page' parameter. Expected an integer > 0, received: 0"),
-    ("pagination[page]=abc", "Invalid 'page' parameter. Expected an integer > 0, received: abc"),
-    ("pagination[page]=1.5", "Invalid 'page' parameter. Expected an integer > 0, received: 1.5"),
     ("pagination[pageSize]=0", "Invalid 'pageSize' parameter. Expected an integer > 0, received: 0"),
     ("pagination[pageSize]=-1", "Invalid 'pageSize' parameter. Expected an integer > 0, received: -1"),
     ("pagination[start]=-1", "Invalid 'start' parameter. Expected an integer >= 0, received: -1"),
@@ -119,7 +129,7 @@ def test_invalid_numbers_are_pagination_errors(qs: str, message: str) -> None:
 
 
 def test_nested_values_are_pagination_errors() -> None:
-    failure("pagination[page][0]=1")
+    assert failure("pagination[pageSize][0]=1").message.startswith("Invalid 'pageSize' parameter")
 
 
 def test_an_unknown_key_is_a_pagination_error() -> None:
