@@ -30,6 +30,9 @@ RESET_LIFETIME = dt.timedelta(hours=1)
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
+#: registration's answer when the username or email belongs to another account
+TAKEN = "Email or Username are already taken"
+
 class Accounts:
     def __init__(self, app: CMS, config: UsersPermissionsConfig) -> None:
         self.app = app
@@ -52,11 +55,12 @@ class Accounts:
         return {"jwt": self.jwt_for(user_id), "user": await self.document(user_id)}
 
     async def taken(self, username: str | None, email: str | None, except_id: int | None = None) -> bool:
+        """Whether another account has this username or email, whatever the letter case; also
+        across the two (a username equal to another account's email would make logging in
+        with that identifier ambiguous)."""
         checks = []
-        if username is not None:
-            checks.append(Condition(("username",), "$eqi", username))
-        if email is not None:
-            checks.append(Condition(("email",), "$eqi", email))
+        for value in (v for v in (username, email) if v is not None):
+            checks += [Condition(("username",), "$eqi", value), Condition(("email",), "$eqi", value)]
         if not checks:
             return False
         documents, _ = await self.app.reader.find_many(self.ct, Query(filters=Or(tuple(checks)), fields=()))
@@ -65,11 +69,16 @@ class Accounts:
     async def register(self, username: str, email: str, password: str, role_id: int | None) -> int:
         email = email.lower()
         if await self.taken(username, email):
-            raise ValidationError("Email or Username are already taken")
-        document = await self.users.create({
-            "username": username, "email": email, "password": password, "provider": "local",
-            "confirmed": True, "blocked": False, "role": role_id,
-        }, query=Query(fields=()))
+            raise ApplicationError(TAKEN)  # Strapi's name for it: ApplicationError, 400
+        try:
+            document = await self.users.create({
+                "username": username, "email": email, "password": password, "provider": "local",
+                "confirmed": True, "blocked": False, "role": role_id,
+            }, query=Query(fields=()))
+        except ValidationError:
+            if await self.taken(username, email):  # registered concurrently: the unique index said so
+                raise ApplicationError(TAKEN) from None
+            raise
         return int(document["id"])
 
     async def check_login(self, identifier: str, password: str) -> dict[str, Any]:
