@@ -16,6 +16,8 @@ class ApplicationError(Exception):
     status = 400
     name = "ApplicationError"
     default_message = "An application error occured"
+    #: whether the envelope carries ``details`` (Strapi omits it for a body that is not JSON)
+    has_details = True
 
     def __init__(self, message: str | None = None, details: dict[str, Any] | None = None) -> None:
         self.message = message or self.default_message
@@ -26,6 +28,15 @@ class ApplicationError(Exception):
 class ValidationError(ApplicationError):
     name = "ValidationError"
     default_message = "Validation error"
+
+
+class BodySyntaxError(ApplicationError):
+    """A request body that is not JSON: Strapi's body parser answers 400 ``SyntaxError``
+    with the parser's message and no ``details`` key."""
+
+    name = "SyntaxError"
+    default_message = "Unexpected end of JSON input"
+    has_details = False
 
 
 class PaginationError(ApplicationError):

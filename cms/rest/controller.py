@@ -9,6 +9,7 @@ reader never selects private or password columns in the first place.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from sanic.response import HTTPResponse
 
 from cms.content import ContentType
 from cms.documents import DocumentService
-from cms.errors import NotFoundError, ValidationError
+from cms.errors import BodySyntaxError, NotFoundError, ValidationError
 from cms.permissions import Access, action_name
 from cms.query.ast import Pagination, Query
 from cms.query.params import Limits, parse_query
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 JSON = "application/json; charset=utf-8"
 QUERY_CACHE_SIZE = 512
 _MISSING_DATA = 'Missing "data" payload in the request body'
+#: what Strapi's documentIds look like (24 lower-case letters and digits)
+_DOCUMENT_ID = re.compile(r"[a-z0-9]{24}")
 
 
 def respond(body: Any, status: int = 200) -> HTTPResponse:
@@ -59,7 +62,7 @@ def read_data(request: Request) -> Any:
     try:
         body = orjson.loads(request.body)
     except orjson.JSONDecodeError as exc:
-        raise ValidationError("Invalid JSON in the request body", {"reason": str(exc)}) from exc
+        raise BodySyntaxError(str(exc)) from exc
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise ValidationError(_MISSING_DATA)
     return body["data"]
@@ -128,9 +131,16 @@ class Controller:
         return respond({"data": document, "meta": {}})
 
     async def delete(self, request: Request, document_id: str) -> HTTPResponse:
+        """204 whether or not there was such a document, as Strapi answers a well-formed
+        documentId: deleting twice is not an error, and an entry the caller may not see
+        reads exactly like one that does not exist. A malformed documentId is a 404."""
         access = await self.authorize(request, "delete")
         self.query(request, access, "findOne")
-        await self.service.delete(document_id, access)
+        try:
+            await self.service.delete(document_id, access)
+        except NotFoundError:
+            if not _DOCUMENT_ID.fullmatch(document_id):
+                raise
         return HTTPResponse(status=204)
 
     # -- single types ---------------------------------------------------------------

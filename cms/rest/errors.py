@@ -29,13 +29,16 @@ _SANIC_NAMES = {
 }
 
 
-def envelope(status: int, name: str, message: str, details: dict[str, Any] | None = None) -> HTTPResponse:
-    body = {"data": None, "error": {"status": status, "name": name, "message": message, "details": details or {}}}
-    return HTTPResponse(orjson.dumps(body), status=status, content_type="application/json")
+def envelope(status: int, name: str, message: str, details: dict[str, Any] | None = None,
+             with_details: bool = True) -> HTTPResponse:
+    error: dict[str, Any] = {"status": status, "name": name, "message": message}
+    if with_details:
+        error["details"] = details or {}
+    return HTTPResponse(orjson.dumps({"data": None, "error": error}), status=status, content_type="application/json")
 
 
 def application_error(request: Request, exc: ApplicationError) -> HTTPResponse:
-    return envelope(exc.status, exc.name, exc.message, exc.details)
+    return envelope(exc.status, exc.name, exc.message, exc.details, exc.has_details)
 
 
 def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:

@@ -70,11 +70,19 @@ def test_delete_answers_204_without_body_and_the_document_is_gone(api: httpx.Cli
     assert gone.json() == {"data": None, "error": {"status": 404, "name": "NotFoundError", "message": "Not Found", "details": {}}}
 
 
-def test_unknown_document_ids_are_404_for_every_method(api: httpx.Client, blog: dict[str, Any]) -> None:
-    for method in ("GET", "PUT", "DELETE"):
+def test_unknown_document_ids_are_404_but_deleting_one_is_204(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """Strapi 5.54: GET and PUT of an unknown documentId are 404; DELETE of a well-formed one is
+    204 with an empty body, like a first delete; a malformed one stays 404."""
+    for method in ("GET", "PUT"):
         response = api.request(method, "/api/books/doesnotexist000000000000", json={"data": {"pages": 2}})
         assert response.status_code == 404, method
         assert response.json()["error"]["name"] == "NotFoundError"
+    tag = create(api, "tags", {"label": "twice"})
+    for _ in range(2):
+        response = api.delete(f"/api/tags/{tag['documentId']}")
+        assert (response.status_code, response.content) == (204, b"")
+    assert api.delete("/api/tags/doesnotexist000000000000").status_code == 204
+    assert api.delete("/api/tags/Not-A-Document-Id").status_code == 404
 
 
 def test_a_single_type_is_created_by_put_and_read_by_get(api: httpx.Client, blog: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import orjson
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from cms.errors import ValidationError
+from cms.errors import BodySyntaxError, ValidationError
 
 
 def respond(body: Any, status: int = 200) -> HTTPResponse:
@@ -19,7 +19,7 @@ def read_body(request: Request) -> dict[str, Any]:
     try:
         body = orjson.loads(request.body) if request.body else {}
     except orjson.JSONDecodeError as exc:
-        raise ValidationError("Invalid JSON in the request body") from exc
+        raise BodySyntaxError(str(exc)) from exc
     if not isinstance(body, dict):
         raise ValidationError("The request body must be a JSON object")
     return body

@@ -282,3 +282,9 @@ def test_operators_create_users_with_the_same_rules_as_registration(up: Project,
     user = up.register("Frances")
     assert error(up.http.post("/api/users", headers=user.auth, json={
         "username": "x1", "email": "x1@example.com", "password": PASSWORD})) == (403, "ForbiddenError", "Forbidden")
+
+
+def test_a_login_body_that_is_not_json_is_strapis_syntax_error(up: Project) -> None:
+    answer = up.http.post("/api/auth/local", content=b'{"identifier": ', headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["name"] == "SyntaxError" and "details" not in answer.json()["error"]

@@ -4,7 +4,8 @@ The rule: no credentials → the public role; an action the caller's role lacks
 → 403 ForbiddenError "Forbidden", with or without credentials, as Strapi answers
 (401 only for bad credentials; see test_tokens.py).
 A grant's condition (the REST filter language, with ``$user.*``) narrows
-lists, turns findOne/update/delete of other entries into 404, and must hold
+lists, turns findOne/update of other entries into 404 (a delete answers 204 and
+removes nothing, as for an entry that does not exist), and must hold
 for what a create or update writes (403 otherwise, nothing written).
 
 The defaults (config/permissions.toml) for messages: authenticated users read
@@ -239,10 +240,11 @@ def test_update_and_delete_reach_only_the_users_own_messages(up: Project, admin:
     def text_of(document_id: str) -> str:
         return str(up.http.get(f"/api/messages/{document_id}", headers=admin).json()["data"]["text"])
 
-    # readable but not hers: update and delete are "not found", and nothing changes
+    # readable but not hers: update is "not found", delete reads as deleting nothing; nothing changes
     assert error(up.http.put(f"/api/messages/{received}", headers=alice.auth, json={"data": {"text": "forged"}}))[0] == 404
-    assert error(up.http.delete(f"/api/messages/{received}", headers=alice.auth))[0] == 404
-    assert error(up.http.delete(f"/api/messages/{chat.messages['bob to dave']}", headers=alice.auth))[0] == 404
+    assert up.http.delete(f"/api/messages/{received}", headers=alice.auth).status_code == 204
+    assert up.http.delete(f"/api/messages/{chat.messages['bob to dave']}", headers=alice.auth).status_code == 204
+    assert up.http.get(f"/api/messages/{chat.messages['bob to dave']}", headers=admin).status_code == 200
     assert text_of(received) == "bob to alice"
 
     # her own: allowed, but not to hand it to someone else (the condition must hold afterwards)
