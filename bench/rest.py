@@ -53,6 +53,32 @@ req/CPU-s much less so).
     .venv/bin/python bench/rest.py --scenarios d --sqlite-pragma synchronous=NORMAL
     .venv/bin/python bench/rest.py --ref HEAD       # project files as committed
 
+`--dataset chat` measures reads under a permission condition instead: 100,000
+messages in 200 rooms (3% direct messages), 200 seeded users in 2 rooms each
+(chat_users rows), and one user registered through POST
+/api/auth/local/register (a real JWT) who is in 2 rooms, sent 1% of the
+messages and received 50 direct ones; config/permissions.toml is kept as is
+(the default grants: messages I sent, or received, or of a room I am in).
+Each scenario runs twice in the same run, (A) with a read-only API token made
+by `cms api-token create --type read-only` (no condition) and (B) with the
+user's JWT (the grant's condition):
+
+    list    GET /api/messages?pagination[pageSize]=20
+    sorted  the same with &sort=createdAt:desc
+    room    GET /api/messages?filters[room][$eq]=<a room of the user>&sort=createdAt:desc
+                &pagination[pageSize]=20              (the user's 2 rooms rotated)
+
+It prints req/s, p50/p99 and B/A per request (targets: B at least 50% of A's
+req/s, p99 under 150 ms), and the SQL of every scenario (page and COUNT, A and
+B, recorded from the cms Reader run on the seeded file) with its EXPLAIN QUERY
+PLAN and median time on a plain sqlite3 connection. Between runs it waits
+until the server is idle (requests wrk left behind are not served during the
+next run). `--scenarios list,room` picks some; `--profile DIR` profiles each
+scenario and credential.
+
+    .venv/bin/python bench/rest.py --dataset chat
+    .venv/bin/python bench/rest.py --dataset chat --scenarios list --profile /tmp/prof
+
 `--ref GIT_REV` takes content_types/, config/ and migrations/ from a git
 revision (useful while the working tree is mid-edit); the cms code is always
 the installed one. `--sqlite-pragma K=V` appends `?K=V` to the copy's database
@@ -967,8 +993,10 @@ def chat_scenarios(base: str, work: Path, data: ChatSeeded, keys: list[str]) -> 
 
 
 def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str, Any]]:
-    """The SQL the server runs for each scenario (page and COUNT, A and B), compiled here with the cms
-    compiler from the copy's schemas and the default grant of config/permissions.toml."""
+    """The SQL the server runs for each scenario (page, then COUNT; A and B): the copy's schemas and the
+    default grant of its config/permissions.toml, run through the cms Reader on the seeded file, which
+    records each statement (the same path as the server's, minus populate)."""
+    import asyncio
     import tomllib
 
     from cms.app import load_project
@@ -976,7 +1004,14 @@ def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str,
     from cms.query.params import Limits, parse_query
     from cms.query.qs import parse_qs
     from cms.query.reader import Reader
-    from cms.query.sql import SQL, Compiler
+    from cms.query.sql import Compiler
+
+    class Recording(Reader):
+        statements: list[tuple[str, list[Any]]] = []
+
+        async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+            self.statements.append((text, list(params)))
+            return await super()._fetch(text, params)
 
     loaded = load_project(project, "develop")
     ct = loaded.registry.get("api::message.message")
@@ -984,20 +1019,24 @@ def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str,
     raw = next(g["condition"] for g in grants if g["action"] == "api::message.message.find")
     condition = parse_filters(ct, raw, registry=loaded.registry, allow_variables=True, where="condition")
     variables = {"user": {"id": data.user_id, "documentId": data.user_document_id, "rooms": list(data.rooms)}}
-    compiler = Compiler(loaded.registry, loaded.models, "sqlite")
-    shaper = Reader(compiler)._shaper(ct, None, {})
+    reader = Recording(Compiler(loaded.registry, loaded.models, "sqlite"))
+    reader.attach_sqlite(str(database_path(project)))
     out = []
-    for key in keys:
-        path = chat_list_path(key, data.rooms[0])
-        query = parse_query(ct, parse_qs(path.split("?", 1)[1], strict_null_handling=True), registry=loaded.registry,
-                            limits=Limits())
-        for who in CHAT_AUTH:
-            extra, bound = (None, None) if who == "A" else (condition, variables)
-            for kind in ("page", "count"):
-                sql = SQL("sqlite")
-                text = (compiler.select(ct, query, shaper.columns("t0"), sql, bound, extra) if kind == "page"
-                        else compiler.count(ct, query, sql, bound, extra))
-                out.append({"scenario": f"{key}-{who}", "kind": kind, "sql": text, "params": sql.params})
+    try:
+        for key in keys:
+            path = chat_list_path(key, data.rooms[0])
+            query = parse_query(ct, parse_qs(path.split("?", 1)[1], strict_null_handling=True),
+                                registry=loaded.registry, limits=Limits())
+            for who in CHAT_AUTH:
+                reader.statements = []
+                extra, bound = (None, None) if who == "A" else (condition, variables)
+                asyncio.run(reader.find_many(ct, query, bound, extra))
+                if len(reader.statements) != 2:
+                    raise BenchError(f"({key}-{who}): expected a page and a count, the reader ran {reader.statements}")
+                for kind, (text, params) in zip(("page", "count"), reader.statements):
+                    out.append({"scenario": f"{key}-{who}", "kind": kind, "sql": text, "params": params})
+    finally:
+        reader.close()
     return out
 
 
@@ -1019,8 +1058,8 @@ def chat_explain(db_path: Path, statements: list[dict[str, Any]], repeat: int = 
 
 
 def print_chat_sql(statements: list[dict[str, Any]]) -> None:
-    print("SQL per scenario (compiled with the cms compiler; EXPLAIN QUERY PLAN and median time of 30 runs "
-          "on a plain sqlite3 connection):")
+    print("SQL per scenario, as the cms Reader runs it (page, then COUNT), with EXPLAIN QUERY PLAN and the median "
+          "time of 30 runs on a plain sqlite3 connection:")
     for item in statements:
         shown = re.sub(r"^SELECT .*? FROM", "SELECT <columns> FROM", item["sql"]) if item["kind"] == "page" else item["sql"]
         print(f"  ({item['scenario']}) {item['kind']}: {item['ms']:.3f} ms  {shown}  {item['params']}")
