@@ -22,6 +22,8 @@ _UID = re.compile(r"^[A-Za-z0-9\-_.~]*$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 _INT32 = (-2_147_483_648, 2_147_483_647)
 _INT64 = (-9_223_372_036_854_775_808, 9_223_372_036_854_775_807)
+#: what the columns of integer attributes hold (ids are 32-bit too)
+INTEGER_RANGES = {"integer": _INT32, "biginteger": _INT64}
 #: decimal columns are decimal(10, 2), as in Strapi
 _DECIMAL = (decimal.Decimal("-99999999.99"), decimal.Decimal("99999999.99"))
 READ_ONLY = frozenset({"id", "documentId", "createdAt", "updatedAt", "publishedAt"})
@@ -135,6 +137,9 @@ def _scalar(attr: Attribute, value: Any, errors: _Errors) -> Any:
         if attr.type == "enumeration" and value not in attr.enum:
             errors.add(path, f"{name} must be one of the following values: {', '.join(attr.enum)}", value)
             ok = False
+        if "\x00" in value:  # PostgreSQL cannot store it; refused on every database alike
+            errors.add(path, f"{name} must not contain NUL characters", value)
+            ok = False
         if attr.type == "uid" and not _UID.match(value):
             errors.add(path, f"{name} must match the following: \"/^[A-Za-z0-9-_.~]*$/\"", value)
             ok = False
@@ -169,7 +174,26 @@ def _scalar(attr: Attribute, value: Any, errors: _Errors) -> Any:
             errors.add(path, f"{name} must be a valid {attr.type}", value)
             return _INVALID
         return parsed
-    return value  # json, blocks: any JSON value
+    if _has_nul(value):
+        errors.add(path, f"{name} must not contain NUL characters", value)
+        return _INVALID
+    return value  # json, blocks: any other JSON value
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a JSON value holds a NUL character in any string or key (PostgreSQL refuses them)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _to_number(value: Any, kind: str) -> Any:

@@ -72,7 +72,29 @@ def filter_node(ct: ContentType, raw: Any, scope: Scope, depth: int = 1) -> Node
         return None
     if not isinstance(raw, (dict, list)):
         raise scope.error(f"The {scope.param} parameter must be an object or an array")
-    return _group(ct, raw, scope, (), depth, on_relation=False)
+    node = _group(ct, raw, scope, (), depth, on_relation=False)
+    if _conditions(node) > MAX_CONDITIONS:
+        raise scope.error(f"Invalid {scope.param}: more than {MAX_CONDITIONS} conditions")
+    return node
+
+
+#: conditions one ``filters`` parameter may hold: far more than any screen builds, and few
+#: enough for every database (SQLite refuses expressions nested about 1,000 deep)
+MAX_CONDITIONS = 500
+
+
+def _conditions(node: Node | None) -> int:
+    """How many comparisons ``node`` holds (iterative: trees may be wide)."""
+    count, stack = 0, [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Condition):
+            count += 1
+        elif isinstance(item, Not):
+            stack.append(item.item)
+        elif isinstance(item, (And, Or)):
+            stack.extend(item.items)
+    return count
 
 
 def _group(

@@ -281,7 +281,8 @@ def _iso_datetime(value: Any) -> str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # the year zero-padded: strftime's %Y writes year 167 as "167", which is no ISO 8601
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _number(value: Any) -> Any:

@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cms.content import Attribute, ContentType, Registry
+from cms.validation import INTEGER_RANGES
 from cms.errors import ValidationError
 from cms.query.ast import Variable
 
@@ -176,6 +177,12 @@ class Scope:
             return Variable(value[1:])
         caster, expected = _CASTERS.get(attr.kind.value, (lambda v: None, "no value"))
         result = caster(value)
+        if isinstance(result, int) and not isinstance(result, bool):
+            low, high = INTEGER_RANGES.get(attr.type, INTEGER_RANGES["integer"])
+            if not low <= result <= high:  # beyond the column's type: no row can match, and
+                result, expected = None, f"an integer from {low} to {high}"  # SQLite overflows
+        elif isinstance(result, str) and "\x00" in result:  # PostgreSQL refuses NUL in text
+            result, expected = None, "a string without NUL characters"
         if result is None:
             where = dotted(path)
             suffix = f" at {where}" if where and where != attr.name else ""

@@ -40,8 +40,9 @@ def read_jwt(token: str, secret: str) -> dict[str, Any]:
         raise InvalidToken("Token expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("Missing or invalid credentials") from exc
-    if not isinstance(payload.get("id"), int) or isinstance(payload.get("id"), bool):
-        raise InvalidToken("Missing or invalid credentials")
+    user_id = payload.get("id")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**31:
+        raise InvalidToken("Missing or invalid credentials")  # ids are 32-bit: nobody has this one
     return payload
 
 

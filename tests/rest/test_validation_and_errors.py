@@ -150,3 +150,44 @@ def test_a_body_that_is_not_json_is_strapis_syntax_error(api: httpx.Client, blog
     error_body = response.json()["error"]
     assert error_body["name"] == "SyntaxError" and error_body["message"] and "details" not in error_body
     assert total(api, "tags") == before
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("filters[id][$eq]=9223372036854775808",
+     "Invalid value \"9223372036854775808\" for key id: expected an integer from -2147483648 to 2147483647"),
+    ("filters[id][$in][0]=1&filters[id][$in][1]=2147483648",
+     "Invalid value \"2147483648\" for key id: expected an integer from -2147483648 to 2147483647"),
+    ("filters[followers][$gt]=9223372036854775808",
+     "Invalid value \"9223372036854775808\" for key followers: expected an integer from -9223372036854775808"
+     " to 9223372036854775807"),
+    ("filters[name][$eq]=a%00b", "Invalid value \"a\\u0000b\" for key name: expected a string without NUL characters"),
+])
+def test_values_no_column_can_hold_are_a_400_not_a_500(api: httpx.Client, blog: dict[str, Any], query: str,
+                                                       message: str) -> None:
+    """Found by trying: SQLite overflowed on ids of 2^63, PostgreSQL on 2^31 and on NUL characters."""
+    err = error(api.get(f"/api/writers?{query}"), 400)
+    assert (err["name"], err["message"]) == ("ValidationError", message)
+
+
+def test_too_many_conditions_are_a_clear_400(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """994 or more items in ``$or`` made SQLite fail ("Expression tree is too large")."""
+    many = "&".join(f"filters[$or][{i}][name][$eq]=n{i}" for i in range(600))
+    err = error(api.get(f"/api/writers?{many}"), 400)
+    assert err["message"] == "Invalid filters: more than 500 conditions"
+    few = "&".join(f"filters[$or][{i}][name][$eq]=n{i}" for i in range(400))
+    assert api.get(f"/api/writers?{few}").status_code == 200  # positive control
+
+
+def test_nul_in_a_body_is_refused_with_its_path_and_nothing_is_stored(api: httpx.Client, blog: dict[str, Any]) -> None:
+    before = total(api, "tags")
+    err = error(api.post("/api/tags", json={"data": {"label": "a\x00b"}}), 400)
+    assert err["details"]["errors"][0]["path"] == ["label"]
+    assert err["details"]["errors"][0]["message"] == "label must not contain NUL characters"
+    assert total(api, "tags") == before
+
+
+def test_datetimes_before_year_1000_are_written_zero_padded(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """schemathesis found ``"167-01-21T..."`` on PostgreSQL."""
+    created = api.post("/api/writers", json={"data": {"name": "Ancient", "joinedAt": "0167-01-21T10:00:00.000Z"}})
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["joinedAt"] == "0167-01-21T10:00:00.000Z"

@@ -34,6 +34,9 @@ def strings(body: dict[str, Any], *names: str, optional: tuple[str, ...] = ()) -
             continue
         if not isinstance(value, str) or (not value and name not in optional):
             errors.append({"path": [name], "message": f"{name} is a required field", "name": "ValidationError", "value": value})
+        elif "\x00" in value:  # no account can hold it (PostgreSQL refuses NUL): refused alike everywhere
+            errors.append({"path": [name], "message": f"{name} must not contain NUL characters",
+                           "name": "ValidationError", "value": value})
         else:
             values[name] = value
     if errors:

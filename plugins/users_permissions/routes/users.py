@@ -19,6 +19,7 @@ from cms.errors import NotFoundError, UnauthorizedError, ValidationError
 from cms.query.ast import And, Condition, Query
 from cms.query.params import Limits, parse_query
 from cms.query.qs import parse_qs
+from cms.validation import INTEGER_RANGES
 from plugins.users_permissions.routes.common import read_body, respond, strings
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 USER = "plugin::users-permissions.user"
 SELF_SERVICE = frozenset({"username", "email", "password"})
 ADMIN_FIELDS = SELF_SERVICE | {"blocked", "confirmed", "role", "provider"}
+
+#: the largest row id (ids are 32-bit integers)
+MAX_ID = INTEGER_RANGES["integer"][1]
 
 
 def bind_user_routes(up: UsersPermissions) -> None:
@@ -42,6 +46,8 @@ def bind_user_routes(up: UsersPermissions) -> None:
                            can_read=access.can_read, strict=api.strict_params, visible=access.visible)
 
     def by_id(user_id: int, extra: Any = None) -> Any:
+        if not 0 < user_id <= MAX_ID:  # no such row; and the database could not compare it
+            raise NotFoundError()
         match = Condition(("id",), "$eq", user_id)
         return And((match, extra)) if extra is not None else match
 

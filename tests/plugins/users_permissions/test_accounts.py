@@ -288,3 +288,15 @@ def test_a_login_body_that_is_not_json_is_strapis_syntax_error(up: Project) -> N
     answer = up.http.post("/api/auth/local", content=b'{"identifier": ', headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
     assert answer.json()["error"]["name"] == "SyntaxError" and "details" not in answer.json()["error"]
+
+
+@pytest.mark.parametrize(("route", "body"), [
+    ("/api/auth/local", {"identifier": "a\x00b", "password": "whatever-1"}),
+    ("/api/auth/local/register", {"username": "nul\x00name", "email": "nul@example.com", "password": "whatever-1"}),
+    ("/api/auth/forgot-password", {"email": "nul\x00@example.com"}),
+])
+def test_nul_in_an_auth_field_is_a_400_on_every_database(up: Project, route: str, body: dict[str, str]) -> None:
+    """PostgreSQL answered NUL characters with a 500; they are refused the same way everywhere."""
+    answer = up.http.post(route, json=body)
+    assert error(answer)[:2] == (400, "ValidationError")
+    assert "must not contain NUL characters" in answer.json()["error"]["details"]["errors"][0]["message"]

@@ -235,3 +235,19 @@ def test_a_token_is_refused_after_its_expiry(up: Project) -> None:
     assert up.http.get("/api/messages", headers=bearer(up.api_token("read-only", expires_at=in_an_hour))).status_code == 200
     expired = up.http.get("/api/messages", headers=bearer(up.api_token("read-only", expires_at=an_hour_ago)))
     assert error(expired) == (401, "UnauthorizedError", "Token expired")
+
+
+@pytest.mark.parametrize("user_id", [2**70, 2**31, 0, -1])
+def test_a_signed_jwt_for_an_id_nobody_can_have_is_a_401(up: Project, user_id: int) -> None:
+    """Found by trying: a validly signed JWT with ``id`` 2^70 made the user lookup overflow (500)."""
+    now = int(time.time())
+    token = jwt.encode({"id": user_id, "iat": now, "exp": now + 60}, up.secrets()["jwt_secret"], algorithm="HS256")
+    assert error(up.http.get("/api/users/me", headers=bearer(token))) == (
+        401, "UnauthorizedError", "Missing or invalid credentials")
+
+
+def test_a_user_id_beyond_any_row_is_a_404(up: Project) -> None:
+    admin = bearer(up.api_token("full-access"))
+    for user_id in (2**31, 2**63, 10**30):
+        assert error(up.http.get(f"/api/users/{user_id}", headers=admin))[:2] == (404, "NotFoundError")
+    assert up.http.get(f"/api/users/{up.register('Positive').id}", headers=admin).status_code == 200
