@@ -63,6 +63,10 @@ class ServerSettings:
     #: Off by default, as in socket.io's Node server: compressing every broadcast frame costs
     #: far more CPU than the bandwidth it saves on small chat packets.
     ws_per_message_deflate: bool = False
+    #: addresses of the reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed
+    #: (``["127.0.0.1"]`` behind a local nginx). Empty by default: nobody can claim another
+    #: address, which rate limits and logs key on.
+    trusted_proxies: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ def settings_toml(cls: type, comment: str) -> str:
     """A config file listing every key of ``cls`` with its default value."""
     lines = [f"# {comment}"]
     for field in dataclasses.fields(cls):
-        lines.append(f"{field.name} = {_toml_value(field.default)}")
+        default = field.default_factory() if field.default is dataclasses.MISSING else field.default  # type: ignore[misc]
+        lines.append(f"{field.name} = {_toml_value(default)}")
     return "\n".join(lines) + "\n"
 
 

@@ -80,6 +80,9 @@ def serve(project: Project, args: argparse.Namespace) -> int:
         # no websocket-level pings: Engine.IO sends its own heartbeat on every socket, and
         # uvicorn's would add a timer per connection and a second ping for nothing
         ws_ping_interval=None, ws_ping_timeout=None,
+        # the client address comes from X-Forwarded-For only when sent by a configured proxy
+        proxy_headers=bool(settings.server.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.server.trusted_proxies) or None,
         log_level=settings.server.log_level, access_log=False, server_header=False,
     )
     print(f"serving {settings.mode} on http://{host}:{port}", file=sys.stderr)

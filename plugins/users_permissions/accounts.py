@@ -81,16 +81,19 @@ class Accounts:
             raise
         return int(document["id"])
 
-    async def check_login(self, identifier: str, password: str) -> dict[str, Any]:
-        """The user row for valid credentials; Strapi's 400 messages otherwise."""
-        lowered = identifier.lower()
-        rows = await self.model.filter(email=lowered).values("id", "password", "blocked")
+    async def find_login(self, identifier: str) -> dict[str, Any] | None:
+        """The account an identifier names (its email, else its username, whatever the case)."""
+        rows = await self.model.filter(email=identifier.lower()).values("id", "password", "blocked")
         if not rows:
             documents, _ = await self.app.reader.find_many(
                 self.ct, Query(filters=Condition(("username",), "$eqi", identifier), fields=()))
             ids = [d["id"] for d in documents]
             rows = await self.model.filter(id__in=ids).values("id", "password", "blocked") if ids else []
-        row = rows[0] if rows else None
+        return rows[0] if rows else None
+
+    async def check_login(self, row: dict[str, Any] | None, password: str) -> dict[str, Any]:
+        """``row`` (from :meth:`find_login`) if ``password`` is its password; Strapi's 400s otherwise.
+        A missing account costs a hash all the same, so timing does not tell accounts apart."""
         valid = await verify_password_async(password, row["password"] if row else _DUMMY_HASH)
         if row is None or not valid:
             raise ValidationError("Invalid identifier or password")

@@ -40,6 +40,8 @@ class UsersPermissionsConfig:
     #: auth routes: at most ``rate_limit_max`` requests per ``rate_limit_interval`` per identifier and IP
     rate_limit_enabled: bool = True
     rate_limit_max: int = 5
+    #: ... and at most this many per action and client address, whatever the identifier
+    rate_limit_address_max: int = 20
     rate_limit_interval: str | int = "5m"
     #: default grants, seeded into the database at start-up (relative to the project)
     permissions_file: str = "config/permissions.toml"
@@ -62,6 +64,7 @@ def load_config(raw: Mapping[str, Any]) -> UsersPermissionsConfig:
     config = read_settings(UsersPermissionsConfig, raw, NAME)
     for key in ("jwt_expires_in", "rate_limit_interval"):
         parse_duration(getattr(config, key), setting_source(raw, NAME, key))
-    if config.rate_limit_max < 1:
-        raise ConfigError(f"{setting_source(raw, NAME, 'rate_limit_max')} must be at least 1")
+    for key in ("rate_limit_max", "rate_limit_address_max"):
+        if getattr(config, key) < 1:
+            raise ConfigError(f"{setting_source(raw, NAME, key)} must be at least 1")
     return config

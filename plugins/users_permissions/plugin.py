@@ -44,6 +44,7 @@ class UsersPermissions(Plugin):
         self.grants = Grants(app)
         self.limiter = RateLimiter(self.config.rate_limit_max, self.config.rate_limit_seconds)
         self.strategy.limiter = self.limiter
+        self.strategy.address_limiter = RateLimiter(self.config.rate_limit_address_max, self.config.rate_limit_seconds)
         self.mailer = make_sender(self.config.mailer, app.settings.root, app.settings.develop)
         app.set_authorizer(self.strategy.authorize, self.strategy)
         # a password set anywhere (admin, REST, CLI) ends the sessions opened before it

@@ -44,6 +44,8 @@ class Strategy:
         self.accounts = accounts
         self.config = config
         self.limiter: RateLimiter | None = None
+        #: attempts per address whatever the identifier (see :meth:`limit`)
+        self.address_limiter: RateLimiter | None = None
         self.secret = app.settings.secrets.jwt_secret
         self.salt = app.settings.secrets.api_token_salt
         # Verified users and tokens for CACHE_SECONDS: a request then costs no query.
@@ -124,13 +126,16 @@ class Strategy:
     # -- registration and login: one policy for the REST routes and the realtime events --
 
     def limit(self, action: str, identifier: str | None, client: str) -> None:
-        """Count one attempt of ``action`` (register, login, ...) for this identifier and client address.
+        """Count one attempt of ``action`` (register, login, ...) for this identifier and client
+        address, and for the address alone (a larger budget, against trying many identifiers).
 
         The key is the action's name, never the request path, so the REST
         route (with or without a trailing slash) and the socket event share
         one bucket per identifier and address."""
         if self.limiter is not None and self.config.rate_limit_enabled:
             self.limiter.hit(f"{action}:{(identifier or '').lower()}:{client}")
+            if self.address_limiter is not None:
+                self.address_limiter.hit(f"{action}:{client}")
 
     async def require(self, caller: Caller, action: str) -> None:
         """Raise as :meth:`authorize` would when ``caller``'s role lacks ``action``."""
@@ -152,10 +157,14 @@ class Strategy:
         if not self.config.allow_register:
             raise ApplicationError("Register action is currently disabled")
 
-    async def admit_login(self, caller: Caller, identifier: str | None, client: str) -> None:
-        """Rate limit, then the ``auth.callback`` grant."""
-        self.limit("auth.callback", identifier, client)
+    async def check_login(self, caller: Caller, identifier: str, password: str, client: str) -> dict[str, Any]:
+        """Log in, as the route and the socket event both do: the rate limit (one bucket per
+        account, whether it is named by username or email), the ``auth.callback`` grant, then
+        the password. The account's row, or the error to answer."""
+        row = await self.accounts.find_login(identifier)
+        self.limit("auth.callback", f"account:{row['id']}" if row else identifier, client)
         await self.require(caller, f"{AUTH}.callback")
+        return await self.accounts.check_login(row, password)
 
     async def register(self, username: str, email: str, password: str, client: str = "",
                        caller: Caller = PUBLIC) -> Caller:
@@ -166,8 +175,7 @@ class Strategy:
 
     async def login(self, identifier: str, password: str, client: str = "", caller: Caller = PUBLIC) -> Caller:
         """Log in for other plugins (the realtime ``login`` event), under the route's policy."""
-        await self.admit_login(caller, identifier, client)
-        row = await self.accounts.check_login(identifier, password)
+        row = await self.check_login(caller, identifier, password, client)
         return await self._user_caller(row["id"])
 
     async def user_caller(self, user_id: int) -> Caller:

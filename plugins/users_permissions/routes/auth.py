@@ -41,10 +41,8 @@ def bind_auth_routes(up: UsersPermissions) -> None:
     async def login(request: Request) -> HTTPResponse:
         body = read_body(request)
         caller = request.ctx.caller = await up.strategy.authenticate(request)
-        identifier = body.get("identifier") if isinstance(body.get("identifier"), str) else None
-        await up.strategy.admit_login(caller, identifier, client_ip(request))
         fields = strings(body, "identifier", "password")
-        row = await up.accounts.check_login(fields["identifier"], fields["password"])
+        row = await up.strategy.check_login(caller, fields["identifier"], fields["password"], client_ip(request))
         return respond(await up.accounts.session(row["id"]))
 
     async def change_password(request: Request) -> HTTPResponse:

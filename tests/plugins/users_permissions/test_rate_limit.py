@@ -2,9 +2,11 @@
 
 This module's server allows 3 requests a minute (the 3 set through
 ``CMS_PLUGINS_USERS_PERMISSIONS_RATE_LIMIT_MAX``). Requests count whatever
-their outcome; the 4th gets Strapi's 429. Another identifier, or the same one
-from another address, has its own budget; a forged ``X-Forwarded-For`` does
-not buy a new one. Other routes are not limited.
+their outcome; the 4th gets Strapi's 429. A login's username and email share
+the account's budget; another account, or the same one from another address,
+has its own; one address has at most ``rate_limit_address_max`` attempts per
+action whatever the identifiers; a forged ``X-Forwarded-For`` does not buy a
+new budget, nor does a trailing slash. Other routes are not limited.
 """
 
 from __future__ import annotations
@@ -41,14 +43,15 @@ def test_the_fourth_login_attempt_for_an_identifier_within_the_window_is_refused
 
     assert error(up.login("Victim", "guess four")) == TOO_MANY
     assert error(up.login("victim")) == TOO_MANY  # even with the right password, in any letter case
-    assert up.login("victim@example.com").status_code == 200  # the email is another identifier
+    # the email names the same account: the same bucket (it was a way around the limit)
+    assert error(up.login("victim@example.com")) == TOO_MANY
 
     with from_address(up, "127.0.0.2") as elsewhere:  # the same user, from another address
         assert elsewhere.post("/api/auth/local", json={"identifier": "Victim", "password": "correct horse"}).status_code == 200
 
 
 def test_a_forged_forwarded_for_header_does_not_buy_a_new_budget(up: Project) -> None:
-    """Only a proxy on the server's own host (127.0.0.1, uvicorn's default) may say who the client is."""
+    """Only a proxy listed in ``[server] trusted_proxies`` (none by default) may say who the client is."""
     up.register("Target")
     with from_address(up, "127.0.0.4") as attacker:
         def login(headers: dict[str, str]) -> httpx.Response:
@@ -93,3 +96,32 @@ def test_requests_count_afresh_once_the_window_has_passed(monkeypatch: pytest.Mo
     limiter.hit("key")
     with pytest.raises(RateLimitError):
         limiter.hit("key")
+
+
+def test_a_trailing_slash_shares_the_routes_bucket(up: Project) -> None:
+    up.register("Slash")
+    with from_address(up, "127.0.0.6") as client:
+        def login(path: str) -> httpx.Response:
+            return client.post(path, json={"identifier": "Slash", "password": "guess"})
+
+        assert [login(p).status_code for p in ("/api/auth/local", "/api/auth/local/", "/api/auth/local")] == [400] * 3
+        assert error(login("/api/auth/local/")) == TOO_MANY
+
+
+def test_one_address_cannot_spray_many_identifiers(up: Project) -> None:
+    """30 identifiers from one address all went through; now the address has a budget of its own (20)."""
+    with from_address(up, "127.0.0.7") as sprayer:
+        answers = [sprayer.post("/api/auth/local", json={"identifier": f"nobody{i}", "password": "guess"}).status_code
+                   for i in range(30)]
+    assert answers[:20] == [400] * 20 and set(answers[20:]) == {429}
+    with from_address(up, "127.0.0.8") as neighbour:  # positive control: another address is not affected
+        assert neighbour.post("/api/auth/local", json={"identifier": "nobody0", "password": "guess"}).status_code == 400
+
+
+def test_without_trusted_proxies_even_the_local_host_cannot_name_another_client(up: Project) -> None:
+    """uvicorn believed X-Forwarded-For from 127.0.0.1 by default: a local attacker rotated it."""
+    up.register("Local")
+    with from_address(up, "127.0.0.1") as local:
+        answers = [local.post("/api/auth/local", headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                              json={"identifier": "Local", "password": "guess"}).status_code for i in range(5)]
+    assert answers == [400, 400, 400, 429, 429]
