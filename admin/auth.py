@@ -75,7 +75,9 @@ def fingerprint(password_hash: str | None) -> str:
 
 
 class LoginThrottle:
-    """Refuse logins after repeated failures: per username, and (4× looser) per client address."""
+    """Refuse logins after repeated failures: per username *and* client address, and (4× looser)
+    per client address. Never per username alone: failures from one place must not lock the
+    account (a super-admin included) for its owner logging in from another."""
 
     def __init__(self, max_failures: int, lockout_seconds: float) -> None:
         self.max_failures = max_failures
@@ -83,7 +85,7 @@ class LoginThrottle:
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
-        return [(f"user:{username.casefold()}", self.max_failures), (f"addr:{address}", self.max_failures * 4)]
+        return [(f"user:{username.casefold()}@{address}", self.max_failures), (f"addr:{address}", self.max_failures * 4)]
 
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures[key]
@@ -109,8 +111,8 @@ class LoginThrottle:
             while len(times) > limit:
                 times.popleft()
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"user:{username.casefold()}", None)
+    def succeeded(self, username: str, address: str) -> None:
+        self._failures.pop(f"user:{username.casefold()}@{address}", None)
 
 
 class AdminAuth(AuthProvider):
@@ -150,7 +152,7 @@ class AdminAuth(AuthProvider):
         if row is None or not ok or row["blocked"]:
             self.throttle.failed(username, address)
             raise LoginFailed("Invalid username or password" if not (row and ok) else "This account is blocked")
-        self.throttle.succeeded(username)
+        self.throttle.succeeded(username, address)
         self.start_session(request, row, remember_me)
         await self.model.filter(id=row["id"]).update(lastLoginAt=dt.datetime.now(dt.UTC))
         return None

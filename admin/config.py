@@ -3,7 +3,7 @@
     [admin]
     module = "admin"
     title = "CMS"                 # shown in the sidebar, the login page and the browser tab
-    login_max_failures = 5        # failed logins (per username, and 4× that per address) ...
+    login_max_failures = 5        # failed logins (per username and address, and 4× that per address) ...
     login_lockout_seconds = 900   # ... before logins are refused for this long
     session_hours = 12            # a session ends after this, or 14 days with "remember me"
     secure_cookies = false        # set true behind HTTPS

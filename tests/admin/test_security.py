@@ -256,3 +256,11 @@ def test_production_has_no_setup_page_and_the_first_admin_comes_from_the_cli(
     session = production.login("boss", ROOT_PASSWORD)
     assert session.get("/admin/").status_code == 200
     assert session.get("/admin/setup").status_code == 404
+
+
+def test_admin_pages_may_not_be_framed(admin_project: AdminProject) -> None:
+    """Clickjacking: the login page and the signed-in pages refuse to be shown in a frame."""
+    for response in (httpx.get(f"{admin_project.url}/admin/login"), admin_project.login("eddie").get("/admin/")):
+        assert response.status_code == 200
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
