@@ -169,9 +169,28 @@ def load_settings(
         "must be sqlite://<path> or postgres://user@host:port/db",
     )
     plugins = _plugins(config_dir / "plugins.toml", env)
-    return Settings(
-        root=root, mode=mode, plugins=plugins, secrets=_secrets(config_dir, env, write_secrets), **sections
-    )
+    found_secrets = _secrets(config_dir, env, write_secrets)
+    if write_secrets:
+        _check_secrets(found_secrets, config_dir, env, mode)
+    return Settings(root=root, mode=mode, plugins=plugins, secrets=found_secrets, **sections)
+
+
+#: the shortest secret production accepts, in bytes (a JWT forged with the key "a" worked)
+MIN_SECRET_BYTES = 32
+
+
+def _check_secrets(found: Secrets, config_dir: Path, env: Mapping[str, str], mode: Mode) -> None:
+    """An empty secret is refused in every mode; production refuses short ones too. The message
+    says which secret and where it came from, never its value."""
+    for name in (f.name for f in dataclasses.fields(Secrets)):
+        value = getattr(found, name)
+        var = f"CMS_SECRETS_{name.upper()}"
+        place = f"environment variable {var}" if var in env else f'{config_dir / SECRETS_FILE}: "{name}"'
+        if not value:
+            raise ConfigError(f"{place} is empty: set a random secret of at least {MIN_SECRET_BYTES} bytes")
+        if mode == "production" and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{place} is shorter than {MIN_SECRET_BYTES} bytes: production needs a random "
+                              f"secret at least that long (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

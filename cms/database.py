@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,29 @@ def tortoise_config(settings: Settings, models_module: str) -> dict[str, Any]:
     """The config dict shared by the server and the migrations (aerich)."""
     url = settings.tortoise_db_url()
     if url.startswith("sqlite://") and url != "sqlite://:memory:":
-        folder = Path(url.removeprefix("sqlite://")).parent
+        path = Path(url.removeprefix("sqlite://"))
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(path)
         except OSError as exc:
-            raise ConfigError(f'database "url": cannot create the folder {folder} for the SQLite file: {exc}') from exc
+            raise ConfigError(f'database "url": cannot create the SQLite file {path}: {exc}') from exc
     return {
         "connections": {"default": url},
         "apps": {"models": {"models": [models_module], "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by the owner only: it holds password
+    hashes. SQLite gives its -wal and -shm files the database file's permissions."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # also a file created earlier with wider permissions
+    finally:
+        os.close(fd)
 
 
 async def connect(config: dict[str, Any]) -> None:

@@ -80,7 +80,7 @@ async def test_websockets_refuse_permessage_deflate_unless_configured(
 @pytest.mark.parametrize(
     ("command", "database_url", "reason"),
     [
-        ("develop", "sqlite://content_types", "unable to open database file"),  # a folder, not a file
+        ("develop", "sqlite://content_types", "Is a directory"),  # a folder, not a file
         ("start", "sqlite://config/plugins.toml", "file is not a database"),
         ("develop", "postgres://postgres:secret@127.0.0.1:{closed_port}/cms", "Connect call failed"),
         ("start", "postgres://postgres:secret@127.0.0.1:{closed_port}/cms", "Connect call failed"),
@@ -115,3 +115,14 @@ def test_ready_is_503_when_the_postgres_database_goes_away(
     ready = httpx.get(f"{server.url}/_ready", timeout=10)
     assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
     assert httpx.get(f"{server.url}/_health").status_code == 200
+
+
+def test_the_sqlite_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    """``data.db`` holds password hashes: it was created 0644."""
+    import stat
+
+    root = make_project(tmp_path / "private")
+    run_cms(root, "migrate", "up")
+    db = root / ".tmp" / "data.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700

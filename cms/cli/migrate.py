@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise.exceptions import DBConnectionError
 
 from cms.app import Project, load_project
-from cms.database import tortoise_config
+from cms.database import private_sqlite_file, tortoise_config
 from cms.models.migrations import Migrations
 
 MIGRATIONS_DIR = "migrations"
@@ -47,7 +47,7 @@ def _check_sqlite_file(project: Project) -> None:
         return
     path = Path(url.removeprefix("sqlite://"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(path)
         with closing(sqlite3.connect(path)) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except (OSError, sqlite3.Error) as exc:

@@ -456,3 +456,22 @@ def test_a_wrong_setting_stops_develop_with_a_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {path.resolve()}: \"port\" must be an integer, not 'eighty'"
+
+
+@pytest.mark.parametrize("mode", ["develop", "production"])
+def test_an_empty_secret_is_refused_naming_it(tmp_path: Path, mode: str) -> None:
+    """Empty secrets made registration answer 500."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, mode, env={"CMS_SECRETS_JWT_SECRET": ""})  # type: ignore[arg-type]
+    assert "environment variable CMS_SECRETS_JWT_SECRET is empty" in str(caught.value)
+
+
+def test_production_refuses_a_short_secret_without_showing_it(tmp_path: Path) -> None:
+    """``CMS_SECRETS_JWT_SECRET="a"`` was accepted, and a JWT forged with the key "a" worked."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, "production", env={"CMS_SECRETS_JWT_SECRET": "short-secret-xyz"})
+    assert "CMS_SECRETS_JWT_SECRET is shorter than 32 bytes" in str(caught.value)
+    assert "short-secret-xyz" not in str(caught.value)
+    assert load_settings(tmp_path, "develop", env={"CMS_SECRETS_JWT_SECRET": "short-secret-xyz"})  # develop: allowed
+    # the generated ones are long enough
+    assert load_settings(tmp_path, "production", env={}).secrets.jwt_secret
