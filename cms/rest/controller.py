@@ -56,8 +56,9 @@ def pagination_meta(page: Pagination | None, total: int | None) -> dict[str, Any
 
 
 def read_data(request: Request) -> Any:
-    """The ``data`` object of a JSON body, or Strapi's 400."""
-    if not request.body:
+    """The ``data`` object of a JSON body, or Strapi's 400. A body sent with another content
+    type is not read as JSON (Strapi's body parser leaves it aside): its ``data`` is missing."""
+    if not request.body or not _is_json(request.headers.get("content-type", "")):
         raise ValidationError(_MISSING_DATA)
     try:
         body = orjson.loads(request.body)
@@ -66,6 +67,12 @@ def read_data(request: Request) -> Any:
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise ValidationError(_MISSING_DATA)
     return body["data"]
+
+
+def _is_json(content_type: str) -> bool:
+    """``application/json`` or any ``+json`` type, with or without parameters."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 class Controller:

@@ -191,3 +191,17 @@ def test_datetimes_before_year_1000_are_written_zero_padded(api: httpx.Client, b
     created = api.post("/api/writers", json={"data": {"name": "Ancient", "joinedAt": "0167-01-21T10:00:00.000Z"}})
     assert created.status_code == 201, created.text
     assert created.json()["data"]["joinedAt"] == "0167-01-21T10:00:00.000Z"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_body_sent_as_another_content_type_is_not_read_as_json(api: httpx.Client, blog: dict[str, Any],
+                                                                 content_type: str) -> None:
+    """Strapi 5.54: 400 ``Missing "data" payload in the request body``; nothing stored."""
+    before = total(api, "tags")
+    body = f'{{"data": {{"label": "smuggled as {content_type or "nothing"}"}}}}'.encode()
+    err = error(api.post("/api/tags", content=body, headers={"Content-Type": content_type}), 400)
+    assert (err["name"], err["message"]) == ("ValidationError", 'Missing "data" payload in the request body')
+    assert total(api, "tags") == before
+    # positive control: the same body as JSON (with a charset) is read
+    ok = api.post("/api/tags", content=body, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert ok.status_code == 201
