@@ -88,6 +88,9 @@ class ApiSettings:
     with_count: bool = True
     max_body_bytes: int = 1_048_576
     strict_params: bool = True
+    #: serve the Swagger UI page at ``<prefix>/docs`` (``<prefix>/openapi.json`` stays); a
+    #: production deployment may turn it off
+    docs_page: bool = True
 
 
 @dataclass(frozen=True)

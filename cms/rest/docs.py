@@ -82,6 +82,8 @@ def register_openapi(app: CMS, title: str = "CMS API", extra_paths: dict[str, An
         return HTTPResponse(body, content_type="application/json")
 
     app.add_route(openapi_json, f"{prefix}/openapi.json", ["GET"], name="openapi.json")
+    if not app.settings.api.docs_page:
+        return
     if app.registry.by_route_name("docs") is not None:
         log.warning("a content type is served at %s/docs: the API docs page is not", prefix)
         return

@@ -266,3 +266,12 @@ def test_the_document_and_an_offline_docs_page_are_served(tmp_path: Path, server
 def test_without_the_swagger_assets_the_page_is_a_plain_link() -> None:
     page = docs_page("Blog <API>", "/api/openapi.json", None)
     assert '<a href="/api/openapi.json">' in page and "Blog &lt;API&gt;" in page and "<script" not in page
+
+
+def test_the_docs_page_can_be_turned_off(tmp_path: Path, server_factory: Any) -> None:
+    root = make_project(tmp_path / "project", builtin_types=False)
+    write_schema(root, "tag", collection("tag", "tags", {"label": {"type": "string"}}))
+    server = server_factory(root, env={"CMS_API_DOCS_PAGE": "false"})
+    assert httpx.get(f"{server.url}/api/docs").status_code == 404
+    assert httpx.get(f"{server.url}/api/docs/assets/swagger-ui.css").status_code == 404
+    assert httpx.get(f"{server.url}/api/openapi.json").status_code == 200  # the document stays
