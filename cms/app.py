@@ -121,7 +121,8 @@ class CMS:
     def asgi(self) -> ASGIApp:
         """The composite ASGI app (built on first access, after plugins registered)."""
         if self._asgi is None:
-            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api.max_body_bytes)
+            api = self.settings.api
+            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, api.max_body_bytes, cors=api)
         return self._asgi
 
     async def open_database(self) -> None:

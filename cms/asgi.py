@@ -24,6 +24,9 @@ from urllib.parse import quote
 
 import orjson
 import socketio
+from starlette.middleware.cors import CORSMiddleware
+
+from cms.config import ApiSettings
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -132,7 +135,12 @@ class AccessLog:
             access_logger.info("%s %s %d %.1fms", scope["method"], shown, status, elapsed_ms)
 
 
-def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], max_body_bytes: int) -> ASGIApp:
-    """The composite app served by uvicorn or granian."""
-    api = BodyLimit(default, max_body_bytes)
+def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], max_body_bytes: int,
+            cors: ApiSettings | None = None) -> ASGIApp:
+    """The composite app served by uvicorn or granian. With ``cors.cors_origins`` set, the REST
+    API (not the admin) answers CORS preflights and marks its answers for those origins."""
+    api: ASGIApp = BodyLimit(default, max_body_bytes)
+    if cors is not None and cors.cors_origins:
+        api = CORSMiddleware(api, allow_origins=cors.cors_origins, allow_methods=cors.cors_methods,
+                             allow_headers=cors.cors_headers, max_age=600)
     return socketio.ASGIApp(sio, other_asgi_app=PathDispatch(api, mounts), socketio_path=SOCKETIO_PATH)

@@ -91,6 +91,12 @@ class ApiSettings:
     #: serve the Swagger UI page at ``<prefix>/docs`` (``<prefix>/openapi.json`` stays); a
     #: production deployment may turn it off
     docs_page: bool = True
+    #: browser origins allowed to call the REST API from other sites (CORS), e.g.
+    #: ["https://app.example.com"]; empty (the default): no cross-origin access; ["*"]: any
+    cors_origins: list[str] = field(default_factory=list)
+    #: methods and request headers such origins may use (preflight ``OPTIONS`` is answered)
+    cors_methods: list[str] = field(default_factory=lambda: ["GET", "POST", "PUT", "DELETE"])
+    cors_headers: list[str] = field(default_factory=lambda: ["Authorization", "Content-Type"])
 
 
 @dataclass(frozen=True)

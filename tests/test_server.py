@@ -126,3 +126,24 @@ def test_the_sqlite_file_and_its_folder_are_private(tmp_path: Path) -> None:
     db = root / ".tmp" / "data.db"
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+
+
+def test_rest_cors_is_off_by_default_and_answers_configured_origins(tmp_path: Path,
+                                                                    server_factory: Callable[..., Server]) -> None:
+    root = make_project(tmp_path / "cors")
+    origin = {"Origin": "https://app.example.com"}
+    preflight = {**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    closed = server_factory(root)
+    assert "access-control-allow-origin" not in httpx.get(f"{closed.url}/_health", headers=origin).headers
+    closed.stop()
+
+    server = server_factory(root, env={"CMS_API_CORS_ORIGINS": "https://app.example.com"})
+    answer = httpx.options(f"{server.url}/api/messages", headers=preflight)
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "POST" in answer.headers["access-control-allow-methods"]
+    assert "authorization" in answer.headers["access-control-allow-headers"].lower()
+    read = httpx.get(f"{server.url}/api/messages", headers=origin)
+    assert read.headers["access-control-allow-origin"] == "https://app.example.com"
+    other = httpx.get(f"{server.url}/api/messages", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
