@@ -147,3 +147,12 @@ def test_rest_cors_is_off_by_default_and_answers_configured_origins(tmp_path: Pa
     assert read.headers["access-control-allow-origin"] == "https://app.example.com"
     other = httpx.get(f"{server.url}/api/messages", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_production_warns_about_unsafe_defaults(tmp_path: Path, server_factory: Callable[..., Server]) -> None:
+    """Sockets open to every origin and a mailer that sends nothing are said loudly at start."""
+    root = make_project(tmp_path / "prod")
+    log = server_factory(root, command="start").log()
+    assert 'cors_origins = ["*"]' in log and 'mailer is "log" in production' in log
+    develop = server_factory(make_project(tmp_path / "dev")).log()
+    assert 'mailer is "log" in production' not in develop  # positive control: develop stays quiet

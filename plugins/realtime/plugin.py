@@ -60,8 +60,13 @@ class Realtime(Plugin):
         c = self.config
         manager = RedisFanout(c.redis_url) if c.redis_url else LocalFanout()
         manager.max_queued = c.max_queued
+        if c.cors_origins == ["*"] and not app.settings.develop:
+            log.warning('[realtime] cors_origins = ["*"]: pages of any site may open chat sockets for their '
+                        "visitors (they still need a user's token). List your frontends' origins in production.")
         self.sio = app.socket_server(
-            cors_allowed_origins=c.cors_origins if c.cors_origins != ["*"] else "*",
+            # sockets authenticate with a token in the handshake, never with cookies: browsers
+            # are not told to send credentials, so no other site can ride on them
+            cors_allowed_origins=c.cors_origins if c.cors_origins != ["*"] else "*", cors_credentials=False,
             max_http_buffer_size=c.max_packet_bytes, client_manager=manager, json=FastJSON,
             serializer=packet_class(c.max_depth, c.max_attachments, c.max_attachment_bytes))
         self.shared: SharedState = make_state(c.redis_url)

@@ -55,13 +55,16 @@ def _create_token(args: argparse.Namespace) -> int:
     if args.type == "custom" and not args.actions:
         print("error: a custom token needs --actions", file=sys.stderr)
         return 1
+    if args.days is not None and args.days < 1:  # 0 made a token that never expires
+        print("error: --days must be at least 1 (leave it out for a token that never expires)", file=sys.stderr)
+        return 1
 
     async def run(app: CMS) -> None:
         unknown = [a for a in args.actions if a not in app.actions]
         if unknown:
             raise ApplicationError(f"unknown actions: {', '.join(unknown)}")
         token = new_api_token()
-        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=args.days) if args.days else None
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=args.days) if args.days is not None else None
         await app.models[TOKEN].create(
             name=args.name, description=args.description, type=args.type, actions=args.actions or None,
             accessKey=hash_api_token(token, app.settings.secrets.api_token_salt), expiresAt=expires,

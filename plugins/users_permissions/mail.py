@@ -24,6 +24,10 @@ Sender = Callable[[str, str, str], Awaitable[None] | None]
 
 def make_sender(spec: str, root: Path, develop: bool) -> Sender:
     if spec == "log":
+        if not develop:
+            log.warning('[users_permissions] mailer is "log" in production: password-reset mails are NOT '
+                        'sent. Set mailer = "module:<callable>" (or "file:<path>" for tests).')
+
         def to_log(to: str, subject: str, text: str) -> None:
             if develop:
                 log.info("mail to %s: %s\n%s", to, subject, text)

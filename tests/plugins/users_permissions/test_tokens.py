@@ -216,6 +216,15 @@ def test_the_cli_shows_a_new_token_once_and_stores_only_its_hmac(up: Project) ->
     assert up.http.get("/api/messages", headers=bearer(token)).status_code == 200
 
 
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_the_cli_refuses_a_lifetime_that_is_no_lifetime(up: Project, days: str) -> None:
+    """``--days 0`` created a token that never expired; leaving it out is how to ask for that."""
+    refused = run_cms(up.root, "api-token", "create", "--name", f"zero {days}", "--type", "read-only", "--days", days,
+                      env=up.env)
+    assert refused.returncode == 1 and "--days must be at least 1" in refused.stderr
+    assert up.sql("SELECT count(*) FROM up_api_tokens WHERE name = ?", f"zero {days}")[0][0] == 0
+
+
 def test_the_time_a_token_was_last_used_is_recorded(up: Project) -> None:
     token = up.api_token("read-only")
     assert api_token_row(up, token)[2] is None
