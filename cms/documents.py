@@ -265,7 +265,7 @@ class DocumentService:
         errors = []
         for name, value in scalars.items():
             attr = self.content_type.attributes[name]
-            if attr.unique and value is not None:
+            if (attr.unique or attr.type == "uid") and value is not None:  # a uid is unique, as in Strapi
                 query = self.model.filter(**{name: value}).using_db(conn)
                 if own_id is not None:
                     query = query.exclude(id=own_id)

@@ -205,3 +205,16 @@ def test_a_body_sent_as_another_content_type_is_not_read_as_json(api: httpx.Clie
     # positive control: the same body as JSON (with a charset) is read
     ok = api.post("/api/tags", content=body, headers={"Content-Type": "application/json; charset=utf-8"})
     assert ok.status_code == 201
+
+
+def test_a_uid_is_unique_in_its_type(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """Two entries both got the slug ``hello-world``; Strapi refuses the second."""
+    first = api.post("/api/writers", json={"data": {"name": "Hello", "slug": "hello-world"}})
+    assert first.status_code == 201, first.text
+    err = error(api.post("/api/writers", json={"data": {"name": "Hello again", "slug": "hello-world"}}), 400)
+    assert err["details"]["errors"][0]["path"] == ["slug"]
+    assert err["message"] == "This attribute must be unique"
+    assert api.get("/api/writers?filters[slug][$eq]=hello-world").json()["meta"]["pagination"]["total"] == 1
+    # its own slug is no conflict when the entry is updated
+    assert api.put(f"/api/writers/{first.json()['data']['documentId']}",
+                   json={"data": {"slug": "hello-world", "name": "Hello!"}}).status_code == 200
