@@ -168,7 +168,7 @@ class DocumentService:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
                 if storage.kind == "column" and write.connect and (storage.target_uid, write.connect[-1]) not in known:
-                    raise _not_found(name, write.connect[-1])
+                    raise _not_found(write.connect[-1])
         return known
 
     async def _read_back(self, batch: list[_NewEntry], ids: list[int]) -> list[Document]:
@@ -293,7 +293,7 @@ class DocumentService:
         found = await self._lookup(uid, refs, conn)
         for ref in refs:
             if ref not in found:
-                raise _not_found(path, ref)
+                raise _not_found(ref)
         return [found[ref] for ref in refs]
 
     async def _set_to_one_columns(self, entry: Any, relations: dict[str, RelationWrite], conn: Any) -> None:
@@ -461,9 +461,9 @@ class _Failed:
         self.error = error
 
 
-def _not_found(path: str, ref: Any) -> ValidationError:
-    message = f'Document with id "{ref}" not found'
-    return ValidationError(message, {"errors": [{"path": [path], "message": message, "name": "ValidationError", "value": ref}]})
+def _not_found(ref: Any) -> ValidationError:
+    """A relation naming a document that does not exist: Strapi 5's message, with empty details."""
+    return ValidationError(f'Document with id "{ref}", locale "null" not found', {})
 
 
 def _assign(entry: Any, values: dict[str, Any]) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,12 +47,20 @@ class CleanData:
     relations: dict[str, RelationWrite]
 
 
+#: "no value was sent" (a value of None was)
+_ABSENT = object()
+
+
 class _Errors:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
 
-    def add(self, path: list[str | int], message: str, value: Any = None) -> None:
-        self.items.append({"path": path, "message": message, "name": "ValidationError", "value": value})
+    def add(self, path: list[str | int], message: str, value: Any = _ABSENT) -> None:
+        """One error; ``value`` only when the client sent one (as Strapi reports them)."""
+        item: dict[str, Any] = {"path": path, "message": message, "name": "ValidationError"}
+        if value is not _ABSENT:
+            item["value"] = value
+        self.items.append(item)
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -72,9 +81,8 @@ def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
     relations: dict[str, RelationWrite] = {}
     for key, value in data.items():
         attr = ct.attributes.get(key)
-        if attr is None or key in READ_ONLY:
-            errors.add([key], f"Invalid key {key}", value)
-            continue
+        if attr is None or key in READ_ONLY:  # Strapi refuses the body at its first unknown key
+            raise ValidationError(f"Invalid key {key}", {"key": key, "path": None, "source": "body"})
         if not attr.writable:
             continue
         if attr.is_relation:
@@ -100,12 +108,12 @@ def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
                 if attr.default is not None:
                     scalars[attr.name] = _scalar(attr, attr.default, errors)
                 elif attr.required:
-                    errors.add([attr.name], f"{attr.name} must be defined.", None)
+                    errors.add([attr.name], f"{attr.name} must be defined.")
             elif attr.is_relation and attr.required and attr.name not in relations:
-                errors.add([attr.name], f"{attr.name} must be defined.", None)
+                errors.add([attr.name], f"{attr.name} must be defined.")
     for item in errors.items:  # never echo a password back, not even a rejected one
         attr = ct.attributes.get(str(item["path"][0])) if item["path"] else None
-        if attr is not None and attr.hidden:
+        if attr is not None and attr.hidden and "value" in item:
             item["value"] = None
     errors.raise_if_any()
     return CleanData(scalars, relations)
@@ -300,8 +308,7 @@ def _references(items: list[Any], path: list[str | int], errors: _Errors) -> lis
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)[:100]
+    """A value in a message, as JSON writes it (``{"a":1}``, ``null``), never as a Python repr."""
+    if isinstance(value, str):
+        return value[:100]
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))[:100]

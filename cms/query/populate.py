@@ -129,8 +129,8 @@ def _options(
 def _relation_target(ct: ContentType, name: Any, scope: Scope, path: Path) -> ContentType:
     """The type behind the populatable attribute ``name``, or ``Invalid key``."""
     attr = lookup(ct, name)
-    if attr is None:
-        raise scope.invalid_key(name, dotted(path[:-1]))
+    if attr is None:  # nested: the parent's path; at the top Strapi's details name the key itself
+        raise scope.invalid_key(name, dotted(path[:-1]) or str(name))
     if scope.hidden(ct, attr) or attr.type not in ("relation", "media"):
         raise scope.invalid_key(name, dotted(path))
     return scope.target(attr, path)
