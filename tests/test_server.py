@@ -149,10 +149,13 @@ def test_rest_cors_is_off_by_default_and_answers_configured_origins(tmp_path: Pa
     assert "access-control-allow-origin" not in other.headers
 
 
-def test_production_warns_about_unsafe_defaults(tmp_path: Path, server_factory: Callable[..., Server]) -> None:
+def test_production_warns_about_unsafe_defaults(tmp_path: Path, server_factory: Callable[..., Server],
+                                                database_env: dict[str, str]) -> None:
     """Sockets open to every origin and a mailer that sends nothing are said loudly at start."""
-    root = make_project(tmp_path / "prod")
+    root = make_project(tmp_path / "prod", plugins_toml="[realtime]\n")
+    made = run_cms(root, "migrate", "make", "init", env=database_env)
+    assert made.returncode == 0, made.stderr
     log = server_factory(root, command="start").log()
     assert 'cors_origins = ["*"]' in log and 'mailer is "log" in production' in log
-    develop = server_factory(make_project(tmp_path / "dev")).log()
+    develop = server_factory(make_project(tmp_path / "dev", plugins_toml="[realtime]\n")).log()
     assert 'mailer is "log" in production' not in develop  # positive control: develop stays quiet

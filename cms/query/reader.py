@@ -60,6 +60,9 @@ class Reader:
         self.connection_name = connection_name
         self._sqlite: sqlite3.Connection | None = None
         self._shapers: dict[tuple[str, tuple[str, ...] | None, tuple[str, ...]], _Shaper] = {}
+        #: pages under an indexable ``$or`` as the union of each term's page (cms/query/sql.py):
+        #: on SQLite, where the plain query sorts every matching row (on PostgreSQL it measured faster)
+        self.top_n_per_term = self.dialect == "sqlite"
 
     def attach_sqlite(self, path: str) -> None:
         """Read from the SQLite file at ``path`` directly (see class docs)."""
@@ -96,7 +99,9 @@ class Reader:
         """The page of documents and, when asked, the total matching count."""
         shaper = self._shaper(ct, query.fields, query.populate)
         sql = SQL(self.dialect)
-        rows = await self._fetch(self.compiler.select(ct, query, shaper.columns("t0"), sql, variables, extra), sql.params)
+        text = self.compiler.select(ct, query, shaper.columns("t0"), sql, variables, extra,
+                                    top_n_per_term=self.top_n_per_term)
+        rows = await self._fetch(text, sql.params)
         documents = [shaper.document(row) for row in rows]
         await self._populate(ct, documents, rows, shaper, query.populate, variables)
         total = None

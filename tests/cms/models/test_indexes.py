@@ -167,7 +167,7 @@ EXPECTED = {
     "messages": {
         (("sender_id", "client_id"), True), (("sender_id", "created_at"), False),
         (("recipient_id", "created_at"), False), (("room", "created_at"), False),
-        (("sender_id",), False), (("recipient_id",), False),
+        (("sender_id",), False), (("recipient_id",), False), (("created_at", "id"), False),
     },
     "chat_users": {(("user_id", "room"), True), (("room", "status"), False), (("user_id",), False)},
 }
