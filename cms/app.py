@@ -121,8 +121,7 @@ class CMS:
     def asgi(self) -> ASGIApp:
         """The composite ASGI app (built on first access, after plugins registered)."""
         if self._asgi is None:
-            api = self.settings.api
-            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, api.max_body_bytes, cors=api)
+            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api)
         return self._asgi
 
     async def open_database(self) -> None:

@@ -16,6 +16,7 @@ whose websockets are connections, not requests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -56,15 +57,18 @@ class PathDispatch:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with Strapi's 413 envelope.
+    """Refuse request bodies over ``max_bytes`` with Strapi's 413 envelope, and bodies that do
+    not arrive within ``timeout`` seconds with a 408 (a client trickling a body held a worker's
+    request open for as long as it liked).
 
     Sanic's own limit is not applied when it runs under an ASGI server, so the
     body is read here first (declared length or chunked) and replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,15 +76,20 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+            await _refuse(send, 413, "PayloadTooLargeError", "Entity too large")
             return
         messages, size = [], 0
+        deadline = time.monotonic() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+            except asyncio.TimeoutError:
+                await _refuse(send, 408, "RequestTimeoutError", "The request body did not arrive in time")
+                return
             messages.append(message)
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await self._too_large(send)
+                await _refuse(send, 413, "PayloadTooLargeError", "Entity too large")
                 return
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
@@ -91,13 +100,15 @@ class BodyLimit:
 
         await self.app(scope, replayed, send)
 
-    async def _too_large(self, send: Send) -> None:
-        body = orjson.dumps({"data": None, "error": {
-            "status": 413, "name": "PayloadTooLargeError", "message": "Entity too large", "details": {}}})
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse(send: Send, status: int, name: str, message: str) -> None:
+    """Answer with Strapi's error envelope and close the connection (the body is left unread)."""
+    body = orjson.dumps({"data": None, "error": {"status": status, "name": name, "message": message, "details": {}}})
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class AccessLog:
@@ -135,12 +146,12 @@ class AccessLog:
             access_logger.info("%s %s %d %.1fms", scope["method"], shown, status, elapsed_ms)
 
 
-def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], max_body_bytes: int,
-            cors: ApiSettings | None = None) -> ASGIApp:
-    """The composite app served by uvicorn or granian. With ``cors.cors_origins`` set, the REST
-    API (not the admin) answers CORS preflights and marks its answers for those origins."""
-    api: ASGIApp = BodyLimit(default, max_body_bytes)
-    if cors is not None and cors.cors_origins:
-        api = CORSMiddleware(api, allow_origins=cors.cors_origins, allow_methods=cors.cors_methods,
-                             allow_headers=cors.cors_headers, max_age=600)
+def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], settings: ApiSettings) -> ASGIApp:
+    """The composite app served by uvicorn or granian. The REST API's bodies are bounded in size
+    and time; with ``cors_origins`` set it (not the admin) answers CORS preflights and marks its
+    answers for those origins."""
+    api: ASGIApp = BodyLimit(default, settings.max_body_bytes, settings.body_timeout)
+    if settings.cors_origins:
+        api = CORSMiddleware(api, allow_origins=settings.cors_origins, allow_methods=settings.cors_methods,
+                             allow_headers=settings.cors_headers, max_age=600)
     return socketio.ASGIApp(sio, other_asgi_app=PathDispatch(api, mounts), socketio_path=SOCKETIO_PATH)

@@ -91,6 +91,8 @@ class ApiSettings:
     #: serve the Swagger UI page at ``<prefix>/docs`` (``<prefix>/openapi.json`` stays); a
     #: production deployment may turn it off
     docs_page: bool = True
+    #: seconds a request body may take to arrive (slower ones get 408 and the connection closes)
+    body_timeout: float = 30.0
     #: browser origins allowed to call the REST API from other sites (CORS), e.g.
     #: ["https://app.example.com"]; empty (the default): no cross-origin access; ["*"]: any
     cors_origins: list[str] = field(default_factory=list)

@@ -159,3 +159,23 @@ def test_production_warns_about_unsafe_defaults(tmp_path: Path, server_factory: 
     assert 'cors_origins = ["*"]' in log and 'mailer is "log" in production' in log
     develop = server_factory(make_project(tmp_path / "dev", plugins_toml="[realtime]\n")).log()
     assert 'mailer is "log" in production' not in develop  # positive control: develop stays quiet
+
+
+def test_a_body_that_trickles_in_is_cut_off(tmp_path: Path, server_factory: Callable[..., Server]) -> None:
+    """A partial body held a request open for 65 s; now it gets 408 after ``api.body_timeout``."""
+    import socket
+    import time
+
+    root = make_project(tmp_path / "slow", builtin_types=False)
+    server = server_factory(root, env={"CMS_API_BODY_TIMEOUT": "1"})
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /api/anything HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"data\":")
+        started = time.monotonic()
+        answer = b""
+        while chunk := conn.recv(4096):  # the server closes the connection after its answer
+            answer += chunk
+        assert b" 408 " in answer.split(b"\r\n", 1)[0] and b"RequestTimeoutError" in answer
+        assert time.monotonic() - started < 5
+    assert httpx.get(f"{server.url}/_health").status_code == 200  # positive control
