@@ -7,15 +7,18 @@ Admin users are entries of ``plugin::admin.admin-user`` with one of three roles:
 * ``author``: sees everything, creates entries, edits and deletes only the entries it created.
 
 A session is a signed cookie (Starlette's ``SessionMiddleware`` with the
-project's generated ``admin_session_secret``) holding the admin's id, when it
-ends, and a fingerprint of the password hash: changing a password, blocking or
-deleting the admin ends its sessions at once. Failed logins are counted per
-username and per client address; past the limit, logins are refused for a while
+project's generated ``admin_session_secret``) holding, sealed (Fernet: encrypted
+and authenticated with a key derived from the same secret, so nobody holding
+the cookie can read it), the admin's id, when it ends, and a fingerprint of
+the password hash: changing a password, blocking or deleting the admin ends
+its sessions at once. Failed logins are counted per username and address, and
+per address; past the limit, logins are refused for a while
 (counted in this process: behind several processes each counts on its own).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
@@ -24,6 +27,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+from cryptography.fernet import Fernet, InvalidToken
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.status import HTTP_303_SEE_OTHER
@@ -124,6 +129,9 @@ class AdminAuth(AuthProvider):
         self.config = config
         self.throttle = LoginThrottle(config.login_max_failures, config.login_lockout_seconds)
         self._has_admins = False
+        # the session's claims are sealed with a key of their own, derived from the session secret
+        key = hashlib.sha256(b"cms admin session claims\0" + app.settings.secrets.admin_session_secret.encode())
+        self._sealer = Fernet(base64.urlsafe_b64encode(key.digest()))
 
     @property
     def model(self) -> Any:
@@ -138,8 +146,19 @@ class AdminAuth(AuthProvider):
     def start_session(self, request: Request, row: dict[str, Any], remember: bool) -> None:
         lifetime = self.config.remember_days * 86400 if remember else self.config.session_hours * 3600
         request.session.clear()  # a new session on every login: no fixation
-        request.session["admin"] = {"id": row["id"], "until": int(time.time()) + lifetime,
-                                    "pw": fingerprint(row["password"])}
+        claims = {"id": row["id"], "until": int(time.time()) + lifetime, "pw": fingerprint(row["password"])}
+        request.session["admin"] = self._sealer.encrypt(orjson.dumps(claims)).decode()
+
+    def _claims(self, request: Request) -> dict[str, Any] | None:
+        """The session's claims, if its sealed value opens with this project's key."""
+        sealed = request.session.get("admin")
+        if not isinstance(sealed, str):
+            return None
+        try:
+            claims = orjson.loads(self._sealer.decrypt(sealed.encode()))
+        except (InvalidToken, orjson.JSONDecodeError):
+            return None
+        return claims if isinstance(claims, dict) else None
 
     async def login(self, username: str, password: str, remember_me: bool, request: Request) -> Response | None:
         address = request.client.host if request.client else "?"
@@ -165,8 +184,8 @@ class AdminAuth(AuthProvider):
         cached = account_of(request)
         if cached is not None:
             return AdminUser(username=cached.username)
-        session = request.session.get("admin")
-        if not isinstance(session, dict) or session.get("until", 0) < time.time():
+        session = self._claims(request)
+        if session is None or session.get("until", 0) < time.time():
             return None
         rows = await self.model.filter(id=session.get("id")).values("id", "username", "role", "blocked", "password")
         if not rows or rows[0]["blocked"] or fingerprint(rows[0]["password"]) != session.get("pw"):

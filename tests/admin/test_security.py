@@ -264,3 +264,23 @@ def test_admin_pages_may_not_be_framed(admin_project: AdminProject) -> None:
         assert response.status_code == 200
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+def test_the_session_cookie_reveals_neither_the_admin_nor_its_password(admin_project: AdminProject,
+                                                                       people: dict[str, int]) -> None:
+    """The signed cookie used to carry the admin id and a fingerprint of its password hash in
+    readable base64; their sealed form opens only with the server's key."""
+    import base64
+
+    session = admin_project.login("eddie")
+    cookie = str(session.cookies["cms_admin_session"])
+    payload = cookie.split(".")[0]
+    readable = base64.b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8", "replace")
+    claims = json.loads(readable)
+    assert set(claims) == {"admin"} and isinstance(claims["admin"], str)
+    assert '"id"' not in readable and '"pw"' not in readable and '"until"' not in readable
+    assert session.get("/admin/").status_code == 200  # positive control: the session works
+    tampered = admin_project.session()
+    tampered.cookies.set("cms_admin_session", cookie.replace(payload, base64.b64encode(
+        json.dumps({"admin": claims["admin"][:-4] + "AAAA"}).encode()).decode().rstrip("=")), path="/admin")
+    assert tampered.get("/admin/", follow_redirects=False).status_code in (302, 303, 307)
