@@ -58,6 +58,9 @@ class CMS:
         self.sanic.ctx.cms = self
         self._mounts: dict[str, ASGIApp] = {}
         self._sio: socketio.AsyncServer | None = None
+        #: OpenAPI operations (Sanic path → method → operation) and schemas that routes declared
+        self._operations: dict[str, dict[str, Any]] = {}
+        self._schemas: dict[str, Any] = {}
         self._asgi: ASGIApp | None = None
         self.db_config = database.tortoise_config(settings, models.module_name)
         #: reads documents with SQL compiled from Strapi queries (REST, admin, realtime)
@@ -78,9 +81,34 @@ class CMS:
                 return loaded.config
         return {}
 
-    def add_route(self, handler: Callable[..., Any], path: str, methods: Iterable[str] = ("GET",), name: str | None = None) -> None:
-        """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``."""
-        self.sanic.add_route(handler, path, methods=list(methods), name=name or handler.__name__)
+    def add_route(self, handler: Callable[..., Any], path: str, methods: Iterable[str] = ("GET",),
+                  name: str | None = None, openapi: dict[str, Any] | None = None) -> None:
+        """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``.
+
+        ``openapi`` is the route's OpenAPI operation object (summary, tags, request
+        body, responses; see :mod:`cms.rest.openapi` for helpers), put in the one
+        document at ``<prefix>/openapi.json`` for each of ``methods``. Sanic's
+        ``<name:int>`` segments become ``{name}`` path parameters there by themselves.
+        Every route of the API should have one: schemathesis in CI fuzzes what is
+        documented, and a test fails for a route that is not.
+        """
+        methods = list(methods)
+        self.sanic.add_route(handler, path, methods=methods, name=name or handler.__name__)
+        if openapi is not None:
+            item = self._operations.setdefault(path, {})
+            for method in methods:
+                if method.lower() in item:
+                    raise ValueError(f"{method} {path} is documented twice")
+                item[method.lower()] = openapi
+
+    def add_openapi_schema(self, name: str, schema: dict[str, Any]) -> None:
+        """Add ``#/components/schemas/<name>`` for routes' operations to ``$ref``."""
+        if self._schemas.setdefault(name, schema) is not schema:
+            raise ValueError(f"OpenAPI schema {name!r} is declared twice")
+
+    def documented_routes(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """The operations and schemas routes declared (Sanic paths), for :mod:`cms.rest.docs`."""
+        return self._operations, self._schemas
 
     def set_authorizer(self, authorizer: Authorizer, identity: Identity | None = None) -> None:
         """Install the permission check of REST requests, and the identity behind it

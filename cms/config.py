@@ -67,6 +67,10 @@ class ServerSettings:
     #: (``["127.0.0.1"]`` behind a local nginx). Empty by default: nobody can claim another
     #: address, which rate limits and logs key on.
     trusted_proxies: list[str] = field(default_factory=list)
+    #: seconds a client has, from opening a connection (or starting its next request on it),
+    #: to send complete request headers; slower ones get 408 and are closed
+    #: (see :mod:`cms.server_protocol`; request bodies: ``api.body_timeout``)
+    header_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ def load_settings(
     check("api", "default_limit", api.default_limit >= 1 or api.default_limit == -1, "must be positive or -1")
     check("api", "max_limit", api.max_limit >= 1, "must be positive")
     check("api", "max_body_bytes", api.max_body_bytes >= 1, "must be positive")
+    check("server", "header_timeout", server.header_timeout > 0, "must be a positive number of seconds")
+    check("api", "body_timeout", api.body_timeout > 0, "must be a positive number of seconds")
     url = sections["database"].url
     check(
         "database", "url", url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://", "psycopg://")),

@@ -10,6 +10,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 
 from cms import database
+from cms.rest.openapi import closed, json_response, route_operation
 
 if TYPE_CHECKING:
     from cms.app import CMS
@@ -35,5 +36,9 @@ async def ready(request: Request) -> HTTPResponse:
 
 
 def register(app: CMS) -> None:
-    app.add_route(health, "/_health", name="health")
-    app.add_route(ready, "/_ready", name="ready")
+    ok = json_response(closed({"status": {"const": "ok"}}, ["status"]), "Serving")
+    down = json_response(closed({"status": {"const": "unavailable"}}, ["status"]), "The database does not answer")
+    app.add_route(health, "/_health", name="health", openapi=route_operation(
+        "health.live", "health", "The process is up", {"200": ok}, errors=()))
+    app.add_route(ready, "/_ready", name="ready", openapi=route_operation(
+        "health.ready", "health", "The database answers", {"200": ok, "503": down}, errors=()))

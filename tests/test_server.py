@@ -179,3 +179,39 @@ def test_a_body_that_trickles_in_is_cut_off(tmp_path: Path, server_factory: Call
         assert b" 408 " in answer.split(b"\r\n", 1)[0] and b"RequestTimeoutError" in answer
         assert time.monotonic() - started < 5
     assert httpx.get(f"{server.url}/_health").status_code == 200  # positive control
+
+
+def test_headers_that_trickle_in_or_never_come_are_cut_off(tmp_path: Path,
+                                                          server_factory: Callable[..., Server]) -> None:
+    """Trickled headers held a connection for 60 s, and a silent one forever; now both get 408
+    and are closed after ``server.header_timeout``, while a prompt client is served."""
+    import socket
+    import time
+
+    root = make_project(tmp_path / "slow", builtin_types=False)
+    server = server_factory(root, env={"CMS_SERVER_HEADER_TIMEOUT": "1"})
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def answer_after(trickle: bool) -> tuple[bytes, float]:
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            started = time.monotonic()
+            if trickle:
+                for byte in b"GET /_health HTTP/1.1\r\nHost: x\r\n":
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:  # closed by the server meanwhile
+                        break
+                    time.sleep(0.1)
+            answer = b""
+            while chunk := conn.recv(4096):  # the server closes the connection after its answer
+                answer += chunk
+            return answer, time.monotonic() - started
+
+    for trickle in (True, False):
+        answer, took = answer_after(trickle)
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        assert 0.9 < took < 3
+    with socket.create_connection((host, int(port)), timeout=10) as conn:  # positive control
+        conn.sendall(b"GET /_health HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(1.5)  # past the deadline: it covers the headers only
+        assert conn.recv(4096).startswith(b"HTTP/1.1 200 ")

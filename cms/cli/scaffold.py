@@ -90,7 +90,8 @@ from cms.plugins import Plugin
 
 class {cls}(Plugin):
     def register(self, app):
-        """Add routes (app.add_route), lifecycle subscribers (app.lifecycles.subscribe),
+        """Add routes (app.add_route, with openapi=route_operation(...) so that
+        /api/openapi.json documents them), lifecycle subscribers (app.lifecycles.subscribe),
         permission actions (app.add_actions) and socket handlers (app.socket_server())."""
 
     async def bootstrap(self, app):

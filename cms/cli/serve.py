@@ -69,6 +69,8 @@ def serve(project: Project, args: argparse.Namespace) -> int:
         raise ConfigError(f'server "asgi_server": {settings.server.asgi_server!r} is not available in this install')
     import uvicorn
 
+    from cms.server_protocol import HeaderDeadline
+
     asgi = app.asgi
     if settings.server.access_log:  # ours, not uvicorn's: that one logs query strings (tokens)
         asgi = AccessLog(asgi)
@@ -84,6 +86,7 @@ def serve(project: Project, args: argparse.Namespace) -> int:
         proxy_headers=bool(settings.server.trusted_proxies),
         forwarded_allow_ips=",".join(settings.server.trusted_proxies) or None,
         log_level=settings.server.log_level, access_log=False, server_header=False,
+        http=HeaderDeadline.with_timeout(settings.server.header_timeout),
     )
     print(f"serving {settings.mode} on http://{host}:{port}", file=sys.stderr)
     uvicorn.Server(config).run()

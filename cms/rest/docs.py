@@ -21,7 +21,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, file
 
 from cms.errors import NotFoundError
-from cms.rest.openapi import build_openapi
+from cms.rest.openapi import build_openapi, json_response, route_operation
 
 if TYPE_CHECKING:
     from cms.app import CMS
@@ -68,26 +68,29 @@ def _version() -> str:
         return "0.0.0"
 
 
-def register_openapi(app: CMS, title: str = "CMS API", extra_paths: dict[str, Any] | None = None) -> None:
-    """Serve ``<prefix>/openapi.json`` and ``<prefix>/docs`` (call after ``build_routes``).
-
-    >>> build_routes(app)
-    >>> register_openapi(app, extra_paths=users_permissions_paths)
-    """
+def register_openapi(app: CMS, title: str = "CMS API") -> None:
+    """Serve ``<prefix>/openapi.json`` and ``<prefix>/docs`` (call after every route is added):
+    the content types' routes and every route added with an ``openapi`` operation."""
     prefix = app.settings.api.prefix.rstrip("/")
-    document = build_openapi(app.registry, prefix, title, extra_paths, version=_version())
-    body = orjson.dumps(document)
+    if app.settings.api.docs_page and app.registry.by_route_name("docs") is not None:
+        log.warning("a content type is served at %s/docs: the API docs page is not", prefix)
+    elif app.settings.api.docs_page:
+        _serve_docs_page(app, prefix, title)
+    body = b""
 
     async def openapi_json(request: Request) -> HTTPResponse:
         return HTTPResponse(body, content_type="application/json")
 
-    app.add_route(openapi_json, f"{prefix}/openapi.json", ["GET"], name="openapi.json")
-    if not app.settings.api.docs_page:
-        return
-    if app.registry.by_route_name("docs") is not None:
-        log.warning("a content type is served at %s/docs: the API docs page is not", prefix)
-        return
+    described = {"type": "object", "required": ["openapi", "info", "paths"]}
+    app.add_route(openapi_json, f"{prefix}/openapi.json", ["GET"], name="openapi.json", openapi=route_operation(
+        "openapi.document", "documentation", "This document", {"200": json_response(described, "OpenAPI 3.1")},
+        errors=(500,)))
+    routes, schemas = app.documented_routes()
+    document = build_openapi(app.registry, prefix, title, routes, version=_version(), route_schemas=schemas)
+    body = orjson.dumps(document)
 
+
+def _serve_docs_page(app: CMS, prefix: str, title: str) -> None:
     static = swagger_ui_dir()
     page = docs_page(title, f"{prefix}/openapi.json", f"{prefix}/docs/assets" if static else None).encode()
 
@@ -100,5 +103,12 @@ def register_openapi(app: CMS, title: str = "CMS API", extra_paths: dict[str, An
         path, mime = static / name, ASSETS[name]
         return await file(path, request_headers=request.headers, mime_type=mime, max_age=86400)
 
-    app.add_route(docs, f"{prefix}/docs", ["GET"], name="openapi.docs")
-    app.add_route(asset, f"{prefix}/docs/assets/<name:str>", ["GET"], name="openapi.asset")
+    html_page = {"description": "Swagger UI", "content": {"text/html": {"schema": {"type": "string"}}}}
+    app.add_route(docs, f"{prefix}/docs", ["GET"], name="openapi.docs", openapi=route_operation(
+        "openapi.page", "documentation", "Browse this document (Swagger UI)", {"200": html_page}, errors=(500,)))
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(ASSETS)}}
+    files = {"description": "A file of the page", "content": {mime.split(";")[0]: {"schema": {"type": "string"}}
+                                                              for mime in ASSETS.values()}}
+    app.add_route(asset, f"{prefix}/docs/assets/<name:str>", ["GET"], name="openapi.asset", openapi=route_operation(
+        "openapi.asset", "documentation", "A script, style sheet or icon of the page",
+        {"200": files}, errors=(404, 500), parameters=[name]))

@@ -4,10 +4,17 @@ It says what the server really does, tightly enough for schemathesis to check
 live responses: documents declare every key the reader can emit and nothing
 else, every scalar may be null (columns are nullable), and bodies follow
 :mod:`cms.validation` (required only on create, and only without a default).
+
+Routes that plugins (and the core's health checks) add with
+:meth:`cms.app.CMS.add_route` bring their own operation objects; the helpers
+in the second half of this module (:func:`route_operation`, :func:`json_body`,
+:func:`json_response`, :func:`error_responses`, :func:`type_schemas`) build
+them in the same style, so one document covers every route.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cms.content import Attribute, ContentType, Registry
@@ -30,8 +37,12 @@ _VALUES: dict[str, Schema] = {
 _PAGINATION = (("page", 1, "Page number (page mode)"), ("pageSize", 1, "Entries per page (capped)"),
                ("start", 0, "Offset (offset mode)"), ("limit", -1, "Entries (offset mode; -1: all, capped)"))
 _ERRORS = {400: "ValidationError (query, body or pagination)", 401: "UnauthorizedError",
-           403: "ForbiddenError", 404: "NotFoundError", 413: "PayloadTooLargeError",
-           429: "RateLimitError", 500: "InternalServerError"}
+           403: "ForbiddenError", 404: "NotFoundError", 408: "RequestTimeoutError (the body came too slowly)",
+           413: "PayloadTooLargeError", 429: "RateLimitError", 500: "InternalServerError"}
+#: Sanic's typed path segments (``<user_id:int>``) and the OpenAPI schema of each type
+SANIC_SEGMENT = re.compile(r"<([A-Za-z_]\w*)(?::([A-Za-z_]+))?>")
+_SEGMENT_TYPES: dict[str, Schema] = {"int": {"type": "integer"}, "float": {"type": "number"},
+                                     "uuid": {"type": "string", "format": "uuid"}}
 
 
 def ref(name: str) -> Schema:
@@ -87,9 +98,10 @@ def input_schema(attr: Attribute) -> Schema:
     return value_schema(attr)  # boolean, date, datetime; json/blocks: any JSON value
 
 
-def reachable(registry: Registry) -> list[ContentType]:
-    """Exposed types and every type a populated relation can show (targets are canonical UIDs)."""
-    seen: set[str | None] = {ct.uid for ct in registry if exposed(ct)}
+def reachable(registry: Registry, start: list[ContentType] | None = None) -> list[ContentType]:
+    """Exposed types (or ``start``) and every type a populated relation can show from them
+    (targets are canonical UIDs)."""
+    seen: set[str | None] = {ct.uid for ct in (registry if start is None else start) if start or exposed(ct)}
     while more := {a.target for ct in registry if ct.uid in seen for a in ct.attributes.values()
                    if not a.is_scalar and not a.hidden and a.target in registry} - seen:
         seen |= more
@@ -195,8 +207,12 @@ def query_parameters(ct: ContentType, action: str) -> list[Schema]:
     return params
 
 
-def _json(schema: Schema, description: str) -> Schema:
+def json_response(schema: Schema, description: str) -> Schema:
+    """A response (or request body) whose content is JSON of ``schema``."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_json = json_response
 
 
 def operation(ct: ContentType, action: str, single: bool = False) -> Schema:
@@ -266,8 +282,10 @@ def shared_schemas() -> Schema:
 
 
 def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
-                  extra_paths: dict[str, Any] | None = None, version: str = "1.0.0") -> dict[str, Any]:
-    """The whole document. ``extra_paths`` (plugins' routes) may add operations, not replace them."""
+                  routes: dict[str, dict[str, Any]] | None = None, version: str = "1.0.0",
+                  route_schemas: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole document. ``routes`` (Sanic path → method → operation, from plugins and the
+    core's own routes) may add operations, not replace the content types' ones."""
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     schemas, paths, tags = shared_schemas(), {}, []
     for ct in reachable(registry):
@@ -277,11 +295,19 @@ def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
             schemas[f"{ct.model_name}Filters"] = filters_schema(ct)
             tags.append({"name": ct.singular_name, "description": ct.description or ct.display_name})
             paths.update(paths_of(ct, prefix))
-    for path, item in (extra_paths or {}).items():
+    for name, schema in (route_schemas or {}).items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"a route's OpenAPI schema {name!r} clashes with a content type's")
+        schemas[name] = schema
+    for sanic_path, item in (routes or {}).items():
+        path, parameters = openapi_path(sanic_path)
         clash = set(item) & set(paths.get(path, {}))
         if clash:
-            raise ValueError(f"extra path {path} redefines {', '.join(sorted(clash))}")
+            raise ValueError(f"route {path} redefines {', '.join(sorted(clash))}")
+        item = {method: _with_path_parameters(op, parameters) for method, op in item.items()}
         paths[path] = {**paths.get(path, {}), **item}
+        tags += [{"name": t} for op in item.values() for t in op.get("tags", ())
+                 if all(t != known["name"] for known in tags)]
     document_id = {"name": "documentId", "in": "path", "required": True, "schema": {
         "type": "string", "pattern": "^[A-Za-z0-9]+$", "example": "znrlzntu9ei5onjvwfaalu2v"}}
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "JWT or API token"}
@@ -297,3 +323,58 @@ def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
             "securitySchemes": {"bearerAuth": bearer}},
         "security": [{}, {"bearerAuth": []}],  # anonymous (the public role) or a bearer token
     }
+
+
+# -- routes that are not a content type's: plugins and the core ----------------------------
+
+
+def openapi_path(sanic_path: str) -> tuple[str, list[Schema]]:
+    """``/users/<user_id:int>`` as ``/users/{user_id}``, with its path parameters."""
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": dict(_SEGMENT_TYPES.get(kind or "str", {"type": "string"}))}
+                  for name, kind in SANIC_SEGMENT.findall(sanic_path)]
+    return SANIC_SEGMENT.sub(r"{\1}", sanic_path), parameters
+
+
+def _with_path_parameters(op: Schema, parameters: list[Schema]) -> Schema:
+    declared = {p.get("name") for p in op.get("parameters", ()) if p.get("in") == "path"}
+    missing = [p for p in parameters if p["name"] not in declared]
+    return {**op, "parameters": [*missing, *op.get("parameters", ())]} if missing else op
+
+
+def error_responses(*statuses: int) -> dict[str, Schema]:
+    """References to the shared error responses (Strapi's envelope), e.g. ``error_responses(400, 403)``."""
+    unknown = set(statuses) - set(_ERRORS)
+    if unknown:
+        raise ValueError(f"no shared error response for {sorted(unknown)}")
+    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
+
+
+def json_body(schema: Schema, required: bool = True) -> Schema:
+    """A JSON request body."""
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def route_operation(operation_id: str, tag: str, summary: str, responses: dict[str, Schema], *,
+                    errors: tuple[int, ...] = (400, 401, 403, 429, 500), body: Schema | None = None,
+                    parameters: list[Schema] | None = None, description: str | None = None) -> Schema:
+    """An operation in the style of the content types' ones: its successes, then the shared
+    errors it can answer (plus 413 when it takes a body)."""
+    op: Schema = {"operationId": operation_id, "tags": [tag], "summary": summary}
+    if description:
+        op["description"] = description
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = body
+        errors = tuple(sorted({*errors, 413}))
+    op["responses"] = {**responses, **error_responses(*errors)}
+    return op
+
+
+def type_schemas(ct: ContentType, registry: Registry) -> dict[str, Schema]:
+    """A (possibly unexposed) type's document and filters schemas, under the names that
+    :func:`query_parameters` refers to: for routes that serve such a type their own way
+    (users_permissions' ``/users``)."""
+    documents = {t.model_name: document_schema(t, registry) for t in reachable(registry, [ct])}
+    return {**documents, f"{ct.model_name}Filters": filters_schema(ct)}

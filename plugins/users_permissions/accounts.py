@@ -81,9 +81,17 @@ class Accounts:
             raise
         return int(document["id"])
 
+    def _by_email(self, email: str) -> Any:
+        """The accounts with this email (lower-cased as stored); none for one longer than the
+        column, which the ORM would refuse to compare rather than find nothing."""
+        limit = getattr(self.model._meta.fields_map["email"], "max_length", None)
+        if limit is not None and len(email) > limit:
+            return self.model.filter(id__in=[])
+        return self.model.filter(email=email.lower())
+
     async def find_login(self, identifier: str) -> dict[str, Any] | None:
         """The account an identifier names (its email, else its username, whatever the case)."""
-        rows = await self.model.filter(email=identifier.lower()).values("id", "password", "blocked")
+        rows = await self._by_email(identifier).values("id", "password", "blocked")
         if not rows:
             documents, _ = await self.app.reader.find_many(
                 self.ct, Query(filters=Condition(("username",), "$eqi", identifier), fields=()))
@@ -124,7 +132,7 @@ class Accounts:
 
     async def start_reset(self, email: str) -> tuple[str, str] | None:
         """A fresh reset code for the account with ``email`` (stored hashed, valid one hour)."""
-        user = await self.model.filter(email=email.lower()).first()
+        user = await self._by_email(email).first()
         if user is None or user.blocked:
             return None
         code = secrets.token_hex(64)

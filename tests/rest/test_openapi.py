@@ -237,11 +237,44 @@ def test_plugins_can_add_paths_but_not_replace_operations(tmp_path: Path) -> Non
     write_schema(tmp_path, "tag", collection("tag", "tags", {"label": {"type": "string"}}))
     registry = load_registry(discover(tmp_path / "content_types"), tmp_path)
     login = {"post": {"operationId": "auth.local", "responses": {"200": {"description": "A JWT"}}}}
-    document = build_openapi(registry, "/api", extra_paths={"/api/auth/local": login})
+    document = build_openapi(registry, "/api", routes={"/api/auth/local": login})
     validate(document)
     assert document["paths"]["/api/auth/local"] == login
     with pytest.raises(ValueError, match="redefines get"):
-        build_openapi(registry, "/api", extra_paths={"/api/tags": {"get": login["post"]}})
+        build_openapi(registry, "/api", routes={"/api/tags": {"get": login["post"]}})
+    # Sanic's typed segments become path parameters the route need not spell out
+    one = {"get": {"operationId": "thing.one", "responses": {"200": {"description": "A thing"}}}}
+    document = build_openapi(registry, "/api", routes={"/api/things/<thing_id:int>/<part>": one})
+    validate(document)
+    assert document["paths"]["/api/things/{thing_id}/{part}"]["get"]["parameters"] == [
+        {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+        {"name": "part", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def test_every_route_the_server_answers_is_documented(tmp_path: Path) -> None:
+    """This repository's project with its plugins: users_permissions' routes, health and the
+    docs themselves are in the one document, which stays valid OpenAPI 3.1."""
+    import re
+
+    from cms.app import create_app, load_project
+
+    root = make_project(tmp_path / "project", plugins_toml=(REPO / "config" / "plugins.toml").read_text())
+    app = create_app(load_project(root))
+    routes, schemas = app.documented_routes()
+    document = build_openapi(app.registry, "/api", routes=routes, route_schemas=schemas)
+    validate(document)
+    segment = re.compile(r"<[^>]+>|\{[^}]+\}")  # parameter names differ: <document_id:str>, {documentId}
+    documented = {(segment.sub("{}", path), method.upper())
+                  for path, item in document["paths"].items() for method in item}
+    served = {(segment.sub("{}", "/" + route.path.lstrip("/")), method)
+              for route in app.sanic.router.routes for method in route.methods}
+    assert served - documented == set()
+    assert {"/api/auth/local/register", "/api/users/{user_id}", "/api/users-permissions/roles/{role_id}",
+            "/_health", "/_ready"} <= set(document["paths"])
+    session = document["components"]["schemas"]["UsersPermissionsSession"]
+    user = document["components"]["schemas"][session["properties"]["user"]["$ref"].rsplit("/", 1)[1]]
+    assert "password" not in user["properties"] and "resetPasswordToken" not in user["properties"]
+    assert "username" in user["properties"]
 
 
 def test_the_document_and_an_offline_docs_page_are_served(tmp_path: Path, server_factory: Any) -> None:

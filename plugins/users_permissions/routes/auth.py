@@ -9,7 +9,9 @@ from sanic.response import HTTPResponse
 
 from cms.errors import ApplicationError, ValidationError
 from plugins.users_permissions.mail import send
+from cms.rest.openapi import route_operation
 from plugins.users_permissions.routes.common import client_ip, read_body, respond, strings
+from plugins.users_permissions.routes.schemas import OK, session, strings_body
 
 if TYPE_CHECKING:
     from plugins.users_permissions.plugin import UsersPermissions
@@ -81,9 +83,25 @@ def bind_auth_routes(up: UsersPermissions) -> None:
         return respond(await up.accounts.session(user_id))
 
     app = up.app
-    app.add_route(register, f"{prefix}/auth/local/register", ["POST"], name="up_register")
-    app.add_route(login, f"{prefix}/auth/local", ["POST"], name="up_login")
-    app.add_route(change_password, f"{prefix}/auth/change-password", ["POST"], name="up_change_password")
-    app.add_route(forgot_password, f"{prefix}/auth/forgot-password", ["POST"], name="up_forgot_password")
-    app.add_route(reset_password, f"{prefix}/auth/reset-password", ["POST"], name="up_reset_password")
+    refused, user = (400, 401, 403, 429, 500), app.registry.get("plugin::users-permissions.user")
+    app.add_route(register, f"{prefix}/auth/local/register", ["POST"], name="up_register", openapi=route_operation(
+        "auth.register", "users-permissions", "Register an account (default role) and sign in",
+        session("The new user and a JWT"), body=strings_body("username", "email", "password", user=user), errors=refused))
+    app.add_route(login, f"{prefix}/auth/local", ["POST"], name="up_login", openapi=route_operation(
+        "auth.login", "users-permissions", "Sign in with a username or email and a password",
+        session("The user and a JWT"), body=strings_body("identifier", "password"), errors=refused))
+    app.add_route(change_password, f"{prefix}/auth/change-password", ["POST"], name="up_change_password",
+                  openapi=route_operation(
+                      "auth.changePassword", "users-permissions", "Change the signed-in user's password",
+                      session("The user and a new JWT"), errors=refused,
+                      body=strings_body("currentPassword", "password", "passwordConfirmation", user=user)))
+    app.add_route(forgot_password, f"{prefix}/auth/forgot-password", ["POST"], name="up_forgot_password",
+                  openapi=route_operation(
+                      "auth.forgotPassword", "users-permissions", "Mail a reset code (same answer for any email)",
+                      OK, body=strings_body("email", user=user), errors=refused))
+    app.add_route(reset_password, f"{prefix}/auth/reset-password", ["POST"], name="up_reset_password",
+                  openapi=route_operation(
+                      "auth.resetPassword", "users-permissions", "Set a new password with a mailed code",
+                      session("The user and a JWT"), errors=refused,
+                      body=strings_body("code", "password", "passwordConfirmation", user=user)))
     app.add_actions(f"{AUTH}.{a}" for a in ("register", "callback", "changePassword", "forgotPassword", "resetPassword"))

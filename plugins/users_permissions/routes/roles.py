@@ -16,13 +16,18 @@ from sanic.response import HTTPResponse
 from tortoise.transactions import in_transaction
 
 from cms.errors import ApplicationError, NotFoundError, ValidationError
+from cms.rest.openapi import closed, json_response, ref, route_operation
+from cms.validation import INTEGER_RANGES
 from plugins.users_permissions.routes.common import read_body, respond
+from plugins.users_permissions.routes.schemas import OK, linked, role_answer, role_body
 
 if TYPE_CHECKING:
     from plugins.users_permissions.plugin import UsersPermissions
 
 ROLE = "plugin::users-permissions.role"
 BUILT_IN = ("public", "authenticated")
+#: the largest row id (ids are 32-bit integers)
+MAX_ID = INTEGER_RANGES["integer"][1]
 TYPE = re.compile(r"[a-z0-9_-]{1,60}")
 
 
@@ -36,6 +41,13 @@ def bind_role_routes(up: UsersPermissions) -> None:
     def check_name(name: str) -> None:
         if not 3 <= len(name) <= 60:
             raise ValidationError("name must be 3 to 60 characters long")
+
+    async def found(role_id: int) -> Any:
+        """The role, or 404 (also for an id no row can have, which the database could not compare)."""
+        role = await Role.get_or_none(id=role_id) if 0 < role_id <= MAX_ID else None
+        if role is None:
+            raise NotFoundError()
+        return role
 
     async def role_json(role: Any, with_permissions: bool) -> dict[str, Any]:
         body = {"id": role.id, "documentId": role.documentId, "name": role.name,
@@ -52,9 +64,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
 
     async def find_one(request: Request, role_id: int) -> HTTPResponse:
         await up.strategy.authorize(request, f"{ROLE}.findOne", None)
-        role = await Role.get_or_none(id=role_id)
-        if role is None:
-            raise NotFoundError()
+        role = await found(role_id)
         return respond({"role": await role_json(role, True)})
 
     async def create(request: Request) -> HTTPResponse:
@@ -82,9 +92,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
 
     async def update(request: Request, role_id: int) -> HTTPResponse:
         await up.strategy.authorize(request, f"{ROLE}.update", None)
-        role = await Role.get_or_none(id=role_id)
-        if role is None:
-            raise NotFoundError()
+        role = await found(role_id)
         body = read_body(request)
         grants = up.grants.parse(body["permissions"]) if "permissions" in body else None
         if isinstance(body.get("name"), str):
@@ -102,9 +110,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
 
     async def delete(request: Request, role_id: int) -> HTTPResponse:
         await up.strategy.authorize(request, f"{ROLE}.delete", None)
-        role = await Role.get_or_none(id=role_id)
-        if role is None:
-            raise NotFoundError()
+        role = await found(role_id)
         if role.type in BUILT_IN:
             raise ApplicationError(f"The {role.type} role cannot be deleted")
         fallback = up.engine.role_id(up.config.default_role)
@@ -116,9 +122,20 @@ def bind_role_routes(up: UsersPermissions) -> None:
         up.strategy.forget_credentials()
         return respond({"ok": True})
 
-    app.add_route(find, prefix, ["GET"], name="up_roles_find")
-    app.add_route(create, prefix, ["POST"], name="up_roles_create")
-    app.add_route(find_one, f"{prefix}/<role_id:int>", ["GET"], name="up_roles_find_one")
-    app.add_route(update, f"{prefix}/<role_id:int>", ["PUT"], name="up_roles_update")
-    app.add_route(delete, f"{prefix}/<role_id:int>", ["DELETE"], name="up_roles_delete")
+    tag, by_id_errors = "users-permissions", (400, 401, 403, 404, 429, 500)
+    listing = closed({"roles": {"type": "array", "items": ref("UsersPermissionsRoleSummary")}}, ["roles"])
+    app.add_route(find, prefix, ["GET"], name="up_roles_find", openapi=route_operation(
+        "roles.find", tag, "Every role, with its number of users", {"200": json_response(listing, "The roles")}))
+    app.add_route(create, prefix, ["POST"], name="up_roles_create", openapi=route_operation(
+        "roles.create", tag, "Create a role and its grants",
+        linked(role_answer("The new role"), "200", "role_id", "/role/id", "roles.findOne", "roles.update", "roles.delete"),
+        body=role_body(["name"])))
+    app.add_route(find_one, f"{prefix}/<role_id:int>", ["GET"], name="up_roles_find_one", openapi=route_operation(
+        "roles.findOne", tag, "A role and its grants", role_answer("The role", with_ok=False), errors=by_id_errors))
+    app.add_route(update, f"{prefix}/<role_id:int>", ["PUT"], name="up_roles_update", openapi=route_operation(
+        "roles.update", tag, "Rename a role or replace its grants", role_answer("The role"),
+        body=role_body(None), errors=by_id_errors))
+    app.add_route(delete, f"{prefix}/<role_id:int>", ["DELETE"], name="up_roles_delete", openapi=route_operation(
+        "roles.delete", tag, "Delete a role (not a built-in one); its users get the default role", OK,
+        errors=by_id_errors))
     app.add_actions(f"{ROLE}.{a}" for a in ("find", "findOne", "create", "update", "delete"))

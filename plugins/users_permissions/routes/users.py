@@ -20,7 +20,9 @@ from cms.query.ast import And, Condition, Query
 from cms.query.params import Limits, parse_query
 from cms.query.qs import parse_qs
 from cms.validation import INTEGER_RANGES
+from cms.rest.openapi import json_response, ref, route_operation
 from plugins.users_permissions.routes.common import read_body, respond, strings
+from plugins.users_permissions.routes.schemas import declare_schemas, linked, user_body, user_document, user_fields, user_parameters
 
 if TYPE_CHECKING:
     from plugins.users_permissions.plugin import UsersPermissions
@@ -132,11 +134,32 @@ def bind_user_routes(up: UsersPermissions) -> None:
         document = await up.accounts.users.delete(target["documentId"], access)
         return respond(document)
 
-    app.add_route(me, f"{prefix}/users/me", ["GET"], name="up_users_me")
-    app.add_route(count, f"{prefix}/users/count", ["GET"], name="up_users_count")
-    app.add_route(find, f"{prefix}/users", ["GET"], name="up_users_find")
-    app.add_route(create, f"{prefix}/users", ["POST"], name="up_users_create")
-    app.add_route(find_one, f"{prefix}/users/<user_id:int>", ["GET"], name="up_users_find_one")
-    app.add_route(update, f"{prefix}/users/<user_id:int>", ["PUT"], name="up_users_update")
-    app.add_route(destroy, f"{prefix}/users/<user_id:int>", ["DELETE"], name="up_users_destroy")
+    declare_schemas(app, ct)
+    one, many = user_parameters(ct, "findOne"), user_parameters(ct, "find")
+    tag, fields = "users-permissions", user_fields(SELF_SERVICE, ADMIN_FIELDS)
+    app.add_route(me, f"{prefix}/users/me", ["GET"], name="up_users_me", openapi=route_operation(
+        "users.me", tag, "The signed-in user", user_document(ct, "The user"), parameters=one,
+        errors=(400, 401, 403, 404, 429, 500)))
+    app.add_route(count, f"{prefix}/users/count", ["GET"], name="up_users_count", openapi=route_operation(
+        "users.count", tag, "How many users match the filters",
+        {"200": json_response({"type": "integer", "minimum": 0}, "The count")}, parameters=many))
+    app.add_route(find, f"{prefix}/users", ["GET"], name="up_users_find", openapi=route_operation(
+        "users.find", tag, "Users (a bare array, no pagination envelope)",
+        {"200": json_response({"type": "array", "items": ref(ct.model_name)}, "The users")}, parameters=many))
+    app.add_route(create, f"{prefix}/users", ["POST"], name="up_users_create", openapi=route_operation(
+        "users.create", tag, "Create a user (default role unless given)",
+        linked(user_document(ct, "The new user", "201"), "201", "user_id", "/id",
+               "users.findOne", "users.update", "users.destroy"), parameters=one,
+        body=user_body(fields, ["username", "email", "password"])))
+    by_id_errors = (400, 401, 403, 404, 429, 500)
+    app.add_route(find_one, f"{prefix}/users/<user_id:int>", ["GET"], name="up_users_find_one",
+                  openapi=route_operation("users.findOne", tag, "A user by id", user_document(ct, "The user"),
+                                          parameters=one, errors=by_id_errors))
+    app.add_route(update, f"{prefix}/users/<user_id:int>", ["PUT"], name="up_users_update",
+                  openapi=route_operation("users.update", tag, "Change a user (a condition limits it to "
+                                          "username, email and password)", user_document(ct, "The user"),
+                                          parameters=one, body=user_body(fields), errors=by_id_errors))
+    app.add_route(destroy, f"{prefix}/users/<user_id:int>", ["DELETE"], name="up_users_destroy",
+                  openapi=route_operation("users.destroy", tag, "Delete a user",
+                                          user_document(ct, "The deleted user"), errors=by_id_errors))
     app.add_actions(f"{USER}.{a}" for a in ("me", "find", "findOne", "count", "create", "update", "destroy"))

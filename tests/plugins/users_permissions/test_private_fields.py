@@ -58,10 +58,11 @@ def keys(value: Any) -> set[str]:
 
 
 def shown(url: str, body: Any) -> Any:
-    """What an answer shows of entries: the OpenAPI document's input schemas list writable private fields."""
+    """What an answer shows of entries: of the OpenAPI document, the schemas of what is read
+    (request bodies, in paths and the ``*Input`` schemas, name writable private fields)."""
     if url.startswith("/api/openapi.json"):
         schemas = body.get("components", {}).get("schemas", {})
-        body = {**body, "components": {"schemas": {k: v for k, v in schemas.items() if not k.endswith("Input")}}}
+        body = {"components": {"schemas": {k: v for k, v in schemas.items() if not k.endswith("Input")}}}
     return body
 
 
