@@ -14,6 +14,7 @@ from plugins.users_permissions.engine import PermissionEngine
 from plugins.users_permissions.grants import Grants
 from plugins.users_permissions.mail import make_sender
 from plugins.users_permissions.ratelimit import RateLimiter
+from plugins.users_permissions.builtin_roles import guard_roles
 from plugins.users_permissions.routes.auth import bind_auth_routes
 from plugins.users_permissions.routes.roles import bind_role_routes
 from plugins.users_permissions.routes.users import bind_user_routes
@@ -49,6 +50,7 @@ class UsersPermissions(Plugin):
         app.set_authorizer(self.strategy.authorize, self.strategy)
         # a password set anywhere (admin, REST, CLI) ends the sessions opened before it
         app.lifecycles.subscribe({"beforeUpdate": _stamp_password_change}, ["plugin::users-permissions.user"])
+        guard_roles(app, self.config.default_role)
         bind_auth_routes(self)
         bind_user_routes(self)
         bind_role_routes(self)

@@ -154,3 +154,26 @@ def test_a_hook_refusing_a_write_is_shown_on_the_form(project: AdminProject, roo
     assert refused.status_code == 422
     assert 'data-testid="form-error">Hooks refuse this text<' in refused.text
     assert "forbidden" not in message_ids(root, "forbidden")
+
+
+def test_built_in_roles_cannot_be_deleted_or_retyped_from_the_admin(project: AdminProject, root: Session) -> None:
+    """The trash icon on Public deleted it, and every anonymous request and registration then
+    failed until a restart; REST refused the same delete. Now the rule holds on both paths."""
+    def pk_of(name: str) -> str:
+        found = re.findall(r'data-sa-pk="(\d+)"', root.get("/admin/role/list", params={"q": name}).text)
+        assert len(found) == 1, (name, found)
+        return found[0]
+
+    for role_type, name in (("public", "Public"), ("authenticated", "Authenticated")):
+        pk = pk_of(name)
+        refused = root.action("role", "delete", [pk])
+        assert refused.status_code == 400, refused.text
+        assert f"The {role_type} role cannot be deleted" in refused.text
+        retyped = root.submit(f"/admin/role/edit?pk={pk}", {"name": name, "description": "", "type": "renamed"})
+        assert retyped.status_code == 422 and "cannot be changed" in retyped.text, retyped.text[:500]
+        assert pk_of(name) == pk
+    assert project.register("afterwards")["user"]["username"] == "afterwards"  # Public still works
+    # a role of one's own can still go (positive control)
+    made = root.submit("/admin/role/create", {"name": "Editors", "description": "", "type": "editors"})
+    assert made.status_code == 303, made.text[:500]
+    assert root.action("role", "delete", [pk_of("Editors")]).status_code == 200

@@ -2,7 +2,8 @@
 
 A role's ``permissions`` is a map from action to ``{"enabled": bool,
 "condition": <filter or null>}`` (flatter than Strapi's nested controller
-tree, plus our conditions). ``public`` and ``authenticated`` cannot be deleted.
+tree, plus our conditions). ``public``, ``authenticated`` and the default role cannot be
+deleted (:mod:`plugins.users_permissions.builtin_roles`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from sanic.response import HTTPResponse
 
 from tortoise.transactions import in_transaction
 
-from cms.errors import ApplicationError, NotFoundError, ValidationError
+from cms.errors import NotFoundError, ValidationError
 from cms.rest.openapi import closed, json_response, ref, route_operation
 from cms.validation import INTEGER_RANGES
+from plugins.users_permissions.builtin_roles import check_delete
 from plugins.users_permissions.routes.common import read_body, respond
 from plugins.users_permissions.routes.schemas import OK, linked, role_answer, role_body
 
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from plugins.users_permissions.plugin import UsersPermissions
 
 ROLE = "plugin::users-permissions.role"
-BUILT_IN = ("public", "authenticated")
 #: the largest row id (ids are 32-bit integers)
 MAX_ID = INTEGER_RANGES["integer"][1]
 TYPE = re.compile(r"[a-z0-9_-]{1,60}")
@@ -111,8 +112,7 @@ def bind_role_routes(up: UsersPermissions) -> None:
     async def delete(request: Request, role_id: int) -> HTTPResponse:
         await up.strategy.authorize(request, f"{ROLE}.delete", None)
         role = await found(role_id)
-        if role.type in BUILT_IN:
-            raise ApplicationError(f"The {role.type} role cannot be deleted")
+        check_delete(role.type, up.config.default_role)
         fallback = up.engine.role_id(up.config.default_role)
         async with in_transaction():  # its users fall back to the default role
             await User.filter(role_id=role.id).update(role_id=fallback)
