@@ -173,14 +173,28 @@ def constraints(attr: Attribute) -> str:
     return " · ".join(rules)
 
 
+def shown_in_admin(attr: Attribute) -> bool:
+    """Strapi's ``"visible": false``: an attribute the admin never shows (reset and
+    confirmation tokens: even their digests are secrets)."""
+    return attr.raw.get("visible") is not False
+
+
+def managed_by_the_system(attr: Attribute) -> bool:
+    """Strapi's ``"configurable": false`` (or ``writable: false``): a value the server keeps
+    (when the password changed, the last login), shown read-only, never in a form."""
+    return attr.raw.get("configurable") is False or not attr.writable
+
+
 def scalar_field(attr: Attribute) -> BaseField | None:
-    """The field of a scalar attribute, or None for types the admin cannot edit (media)."""
+    """The field of a scalar attribute, or None for types the admin cannot edit or must not show."""
     kind = KINDS.get(attr.type)
-    if kind is None:
+    if kind is None or not shown_in_admin(attr):
         return None
     label = label_of(attr.name)
     kw: dict[str, Any] = {"name": attr.name, "label": label, "help_text": constraints(attr) or None,
                           "read_only": not attr.writable, "orderable": kind.sortable}
+    if managed_by_the_system(attr) and attr.type != "password":
+        kw.update(read_only=True, exclude_from_create=True, exclude_from_edit=True)
     if attr.default is not None and attr.type not in ("password",):
         kw["default"] = attr.default
     if attr.private:

@@ -9,6 +9,7 @@ from the command line.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -81,6 +82,7 @@ class SetupPage(CustomView):
                     else:
                         row = await app.models[ADMIN_UID].filter(id=document["id"]).values("id", "password")
                         self.site.auth.start_session(request, row[0], remember=False)
+                        await app.models[ADMIN_UID].filter(id=row[0]["id"]).update(lastLoginAt=dt.datetime.now(dt.UTC))
                         return RedirectResponse(request.url_for("admin:index"), status_code=HTTP_303_SEE_OTHER)
         return self._admin._template_response(request, "setup.html", {"title": "Create the first administrator",
                                                                        "errors": errors, "values": values},

@@ -44,6 +44,7 @@ from admin.fields import (
     label_of,
     relation_field,
     scalar_field,
+    shown_in_admin,
     to_input,
 )
 from admin.filters import Filters, to_where
@@ -104,7 +105,8 @@ class ContentTypeView(BaseModelView):
         self.super_admin_only = super_admin_only
         self.label_field = display_field(ct)
         self._convert = converters(ct)
-        self._private = [a.name for a in ct.scalar_attributes() if a.private and a.type != "password"]
+        self._private = [a.name for a in ct.scalar_attributes()
+                         if a.private and a.type != "password" and shown_in_admin(a)]
         self.relations: dict[str, str] = {}  # attribute → target view key
         self.fields = self._build_fields()
         self.searchable_fields = [f.name for f in self.fields if _FILTERS.filters_for(f) and not f.exclude_from_list]

@@ -90,9 +90,6 @@ def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
             if write is not None:
                 relations[key] = write
             continue
-        if attr.type == "media":
-            errors.add([key], f"{key} cannot be written without the upload plugin", value)
-            continue
         if value is None:
             if attr.required:
                 errors.add([key], f"{key} must be defined.", value)

@@ -17,9 +17,9 @@ from typing import Any
 
 from cms.content.problems import Problem
 
-#: Options every attribute may carry (Strapi's common options; `column`,
-#: `configurable`, `visible` and `pluginOptions` are accepted and kept but have
-#: no effect here).
+#: Options every attribute may carry (Strapi's common options; `column` and
+#: `pluginOptions` are accepted and kept but have no effect here; the admin reads
+#: `configurable: false` as read-only and `visible: false` as not shown).
 COMMON_OPTIONS = frozenset(
     {"type", "required", "unique", "default", "private", "configurable", "writable",
      "visible", "pluginOptions", "column", "conditions", "searchable"}
@@ -73,6 +73,11 @@ ATTRIBUTE_TYPES: dict[str, AttributeType] = {
     )
 }
 
+#: what a media attribute links to: the upload plugin's file type
+MEDIA_TARGET = "plugin::upload.file"
+#: the kinds of file a media attribute's ``allowedTypes`` may name (Strapi's)
+MEDIA_KINDS = ("images", "videos", "audios", "files")
+
 #: Types of Strapi's format that we recognise but do not build yet; loading one
 #: is an error that says so rather than a silent drop.
 NOT_YET_SUPPORTED = {
@@ -122,6 +127,8 @@ class Attribute:
     inversed_by: str | None = None
     mapped_by: str | None = None
     multiple: bool = False
+    #: media only: the kinds of file accepted (``images``, ``videos``, ``audios``, ``files``); empty: any
+    allowed_types: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -130,7 +137,9 @@ class Attribute:
 
     @property
     def is_relation(self) -> bool:
-        return self.type == "relation"
+        """Links to entries of another type: relations, and media, which link to the upload
+        plugin's files (a ``oneWay`` relation, or an ordered ``manyWay`` with ``multiple``)."""
+        return self.type in ("relation", "media")
 
     @property
     def is_scalar(self) -> bool:
@@ -239,7 +248,14 @@ def parse_attribute(
     if type_name == "relation":
         _parse_relation(raw, values, bad)
     if type_name == "media":
-        values["target"] = "plugin::upload.file"
+        values["target"] = MEDIA_TARGET
+        values["relation"] = "manyWay" if values.get("multiple") else "oneWay"
+        allowed = raw.get("allowedTypes")
+        if allowed is not None:
+            if not isinstance(allowed, list) or any(t not in MEDIA_KINDS for t in allowed):
+                bad(f'"allowedTypes" must be a list of {", ".join(MEDIA_KINDS)}')
+            else:
+                values["allowed_types"] = tuple(allowed)
 
     if "default" in raw and raw["default"] is not None:
         message = _default_problem(type_name, raw["default"], values.get("enum", ()))

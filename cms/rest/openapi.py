@@ -129,7 +129,7 @@ def write_schema(ct: ContentType) -> Schema:
     """The ``data`` of a write; a create also requires :func:`required`."""
     props: Schema = {}
     for attr in ct.attributes.values():
-        if not attr.writable or attr.type == "media":  # media writes need the upload plugin
+        if not attr.writable:
             continue
         if attr.is_relation:
             props[attr.name] = {**ref("RelationWrite"), "description": f"{attr.relation} {attr.target}"}
@@ -141,7 +141,7 @@ def write_schema(ct: ContentType) -> Schema:
 def required(ct: ContentType) -> list[str]:
     """What a create must carry: required attributes without a default to fill in."""
     return [a.name for a in ct.attributes.values()
-            if a.required and a.writable and a.type != "media" and a.default is None]
+            if a.required and a.writable and a.default is None]
 
 
 def filters_schema(ct: ContentType) -> Schema:

@@ -170,6 +170,32 @@ def test_no_password_hash_appears_in_any_page_or_export(admin_project: AdminProj
     assert re.search(r'<input[^>]*name="password"[^>]*value="[^"]+"', users.text) is None
 
 
+def test_internal_fields_are_not_editable_and_tokens_not_shown(admin_project: AdminProject, root: Session,
+                                                             people: dict[str, int]) -> None:
+    """Reset and confirmation tokens (digests, still secrets) were plain editable inputs, for
+    editors too, and so were password-changed-at and last-login-at."""
+    httpx.post(f"{admin_project.url}/api/auth/forgot-password", json={"email": "alice@example.com"})
+    alice = people["alice"]
+    edit = root.get("/admin/registered-user/edit", params={"pk": alice}).text
+    detail = root.get("/admin/registered-user/detail", params={"pk": alice}).text
+    for page in (edit, detail):
+        assert "resetPasswordToken" not in page and "Reset password token" not in page
+        assert "confirmationToken" not in page and "Confirmation token" not in page
+    assert 'name="passwordChangedAt"' not in edit and 'name="username"' in edit  # a form without it
+    assert "Password changed at" in detail  # shown read-only
+    changed = root.submit(f"/admin/registered-user/edit?pk={alice}", {
+        "username": "alice", "email": "alice@example.com", "provider": "local", "confirmed": "on",
+        "role": "", "resetPasswordToken": "planted", "passwordChangedAt": "2000-01-01T00:00"})
+    assert changed.status_code == 303, changed.text[:500]
+    admin_user = root.get("/admin/admin-user/edit", params={"pk": "1"}).text
+    assert 'name="lastLoginAt"' not in admin_user and 'name="username"' in admin_user
+    listing = root.get("/admin/admin-user/list", params={"q": "root"}).text
+    assert "Last login at" in listing or "lastLoginAt" in listing
+    # the first administrator's own login (on the setup page) was recorded
+    rows = root.action("admin-user", "export", scope="all", format="json").json()
+    assert next(r for r in rows if r["Username"] == "root")["Last login at"], rows
+
+
 def test_a_new_password_set_in_the_admin_is_hashed_and_works(admin_project: AdminProject, root: Session,
                                                              people: dict[str, int]) -> None:
     pk = people["bob"]
