@@ -25,7 +25,7 @@ from cms.query.sql import Compiler
 from cms.rest import errors as rest_errors
 from cms.rest.docs import register_openapi
 from cms.rest.routes import build_routes
-from cms.asgi import ASGIApp, compose
+from cms.asgi import ASGIApp, StreamRoutes, compose
 from cms.config import Mode, Settings, load_settings
 from cms.content import Registry, discover, load_registry
 from cms.lifecycles import Lifecycles
@@ -57,7 +57,10 @@ class CMS:
         self.sanic.config.KEEP_ALIVE_TIMEOUT = 75
         self.sanic.ctx.cms = self
         self._mounts: dict[str, ASGIApp] = {}
+        self._streams = StreamRoutes()
         self._sio: socketio.AsyncServer | None = None
+        #: what plugins offer each other by name (see :meth:`provide`)
+        self._services: dict[str, Any] = {}
         #: OpenAPI operations (Sanic path → method → operation) and schemas that routes declared
         self._operations: dict[str, dict[str, Any]] = {}
         self._schemas: dict[str, Any] = {}
@@ -74,6 +77,20 @@ class CMS:
 
     # -- public API for plugins ------------------------------------------------
 
+    def provide(self, name: str, service: Any) -> None:
+        """Offer ``service`` to other plugins under ``name`` (call in ``register``).
+
+        This is how plugins use each other without importing each other's modules:
+        realtime offers ``"realtime"`` (typing, presence), and a plugin that wants it
+        asks :meth:`service` in its ``bootstrap`` and copes with None.
+        """
+        if self._services.setdefault(name, service) is not service:
+            raise ValueError(f"a service named {name!r} is already provided")
+
+    def service(self, name: str) -> Any | None:
+        """The service another plugin provided under ``name``, or None."""
+        return self._services.get(name)
+
     def plugin_config(self, name: str) -> dict[str, Any]:
         """The settings table of plugin ``name`` (without ``enabled``/``module``)."""
         for loaded in self.plugins:
@@ -82,7 +99,8 @@ class CMS:
         return {}
 
     def add_route(self, handler: Callable[..., Any], path: str, methods: Iterable[str] = ("GET",),
-                  name: str | None = None, openapi: dict[str, Any] | None = None) -> None:
+                  name: str | None = None, openapi: dict[str, Any] | None = None,
+                  stream: bool = False, max_body_bytes: int | None = None) -> None:
         """Serve ``handler(request, **params)`` (a Sanic handler) at ``path``.
 
         ``openapi`` is the route's OpenAPI operation object (summary, tags, request
@@ -91,9 +109,17 @@ class CMS:
         ``<name:int>`` segments become ``{name}`` path parameters there by themselves.
         Every route of the API should have one: schemathesis in CI fuzzes what is
         documented, and a test fails for a route that is not.
+
+        With ``stream`` the body is not read before the handler runs: the handler reads
+        it as it arrives (``async for chunk in request.stream``), and it
+        may be as large as ``max_body_bytes`` (default ``api.max_body_bytes``) instead
+        of the JSON limit; see :class:`cms.asgi.BodyLimit`. ``handler`` must then be a
+        plain function (Sanic marks it), not a bound method.
         """
         methods = list(methods)
-        self.sanic.add_route(handler, path, methods=methods, name=name or handler.__name__)
+        self.sanic.add_route(handler, path, methods=methods, name=name or handler.__name__, stream=stream)
+        if stream:
+            self._streams.add(path, methods, max_body_bytes or self.settings.api.max_body_bytes)
         if openapi is not None:
             item = self._operations.setdefault(path, {})
             for method in methods:
@@ -149,7 +175,7 @@ class CMS:
     def asgi(self) -> ASGIApp:
         """The composite ASGI app (built on first access, after plugins registered)."""
         if self._asgi is None:
-            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api)
+            self._asgi = compose(self.socket_server(), self.sanic, self._mounts, self.settings.api, self._streams)
         return self._asgi
 
     async def open_database(self) -> None:

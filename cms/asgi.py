@@ -8,6 +8,11 @@ Sanic request fails with "Loop can only be retrieved after the app has started
 running". (That is also why ``ASGIApp`` gets no on_startup/on_shutdown: it
 then forwards lifespan to us.)
 
+Request bodies are bounded by :class:`BodyLimit`: read whole (up to
+``api.max_body_bytes``) before the app runs, except on routes added with
+``stream=True`` (:class:`StreamRoutes`), whose bodies pass through as they arrive
+under their own size limit, for uploads far larger than any JSON body.
+
 With ``server.access_log`` on, :class:`AccessLog` wraps the whole app (see
 ``cms.cli.serve``): one line per HTTP request, but none for ``/socket.io/``,
 whose long-polling transport makes one HTTP request per batch of packets and
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -28,6 +34,7 @@ import socketio
 from starlette.middleware.cors import CORSMiddleware
 
 from cms.config import ApiSettings
+from cms.errors import ApplicationError, PayloadTooLargeError, ValidationError
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -56,6 +63,41 @@ class PathDispatch:
         await self.default(scope, receive, send)
 
 
+class BodyTimeoutError(ApplicationError):
+    """A streamed body that stopped arriving: raised into the handler reading it."""
+
+    status = 408
+    name = "RequestTimeoutError"
+    default_message = "The request body did not arrive in time"
+
+
+class StreamRoutes:
+    """The routes whose request bodies are streamed to their handler, each with its size limit.
+
+    Filled by :meth:`cms.app.CMS.add_route` (``stream=True``) and read by :class:`BodyLimit`,
+    which sees only ASGI scopes: Sanic's ``<name>`` and ``<name:type>`` path segments match
+    any one segment here, and a trailing slash is allowed as Sanic allows it.
+    """
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[frozenset[str], re.Pattern[str], int]] = []
+
+    def add(self, path: str, methods: list[str], max_bytes: int) -> None:
+        pattern = "".join("[^/]+" if part.startswith("<") else re.escape(part)
+                          for part in re.split(r"(<[^>]+>)", path.rstrip("/")))
+        self._routes.append((frozenset(m.upper() for m in methods), re.compile(pattern + "/?"), max_bytes))
+
+    def limit_for(self, scope: Scope) -> int | None:
+        """The body limit of the streamed route ``scope`` asks for; None when it is not one."""
+        for methods, pattern, max_bytes in self._routes:
+            if scope.get("method") in methods and pattern.fullmatch(scope.get("path", "")):
+                return max_bytes
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self._routes)
+
+
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with Strapi's 413 envelope, and bodies that do
     not arrive within ``timeout`` seconds with a 408 (a client trickling a body held a worker's
@@ -63,20 +105,37 @@ class BodyLimit:
 
     Sanic's own limit is not applied when it runs under an ASGI server, so the
     body is read here first (declared length or chunked) and replayed to the app.
+
+    Routes in ``streams`` are the exception: their body is handed on as it arrives (uvicorn
+    stops reading the socket while the handler does not ask for more, so a 200 MB upload costs
+    a 64 KB buffer). Their limit is the route's own: a declared ``Content-Length`` above it is
+    refused at once, and a body that grows past it (chunked: no length declared) raises
+    :class:`~cms.errors.PayloadTooLargeError` in the handler's next read. The deadline is per
+    chunk: each must come within ``timeout`` of the previous one (a large upload on a slow link
+    may take minutes, but may not stall), else :class:`BodyTimeoutError` (408). An answer sent
+    before the body was read to its end closes the connection, so that an upload refused early
+    (403, 413) is not received to its end for nothing.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0,
+                 streams: StreamRoutes | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.streams = streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        stream_limit = self.streams.limit_for(scope) if self.streams else None
+        limit = self.max_bytes if stream_limit is None else stream_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, "PayloadTooLargeError", "Entity too large")
+            return
+        if stream_limit is not None:
+            await self._stream(scope, receive, send, stream_limit)
             return
         messages, size = [], 0
         deadline = time.monotonic() + self.timeout
@@ -100,6 +159,35 @@ class BodyLimit:
 
         await self.app(scope, replayed, send)
 
+    async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Pass the body through as it comes, counting it against ``limit`` and the per-chunk deadline."""
+        size, complete, failed = 0, False, False
+
+        async def receiving() -> MutableMapping[str, Any]:
+            nonlocal size, complete, failed
+            if complete or failed:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except asyncio.TimeoutError:
+                failed = True
+                raise BodyTimeoutError() from None
+            if message["type"] == "http.disconnect":
+                failed = True
+                raise ValidationError("The client went away before the request body ended")
+            size += len(message.get("body", b""))
+            if size > limit:
+                failed = True
+                raise PayloadTooLargeError()
+            complete = not message.get("more_body")
+            return message
+
+        async def sending(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start" and not complete:
+                message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receiving, sending)
 
 
 async def _refuse(send: Send, status: int, name: str, message: str) -> None:
@@ -146,11 +234,13 @@ class AccessLog:
             access_logger.info("%s %s %d %.1fms", scope["method"], shown, status, elapsed_ms)
 
 
-def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], settings: ApiSettings) -> ASGIApp:
+def compose(sio: socketio.AsyncServer, default: ASGIApp, mounts: dict[str, ASGIApp], settings: ApiSettings,
+            streams: StreamRoutes | None = None) -> ASGIApp:
     """The composite app served by uvicorn or granian. The REST API's bodies are bounded in size
-    and time; with ``cors_origins`` set it (not the admin) answers CORS preflights and marks its
+    and time (``streams``: the routes whose bodies pass through as they arrive, under their own
+    limit); with ``cors_origins`` set it (not the admin) answers CORS preflights and marks its
     answers for those origins."""
-    api: ASGIApp = BodyLimit(default, settings.max_body_bytes, settings.body_timeout)
+    api: ASGIApp = BodyLimit(default, settings.max_body_bytes, settings.body_timeout, streams)
     if settings.cors_origins:
         api = CORSMiddleware(api, allow_origins=settings.cors_origins, allow_methods=settings.cors_methods,
                              allow_headers=settings.cors_headers, max_age=600)

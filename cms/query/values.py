@@ -140,9 +140,11 @@ class Scope:
 
     def hidden(self, ct: ContentType, attr: Attribute) -> bool:
         """Whether ``attr`` of ``ct`` is out of the caller's sight: private, a password, or
-        outside the part of ``ct`` the caller may see."""
+        outside the part of ``ct`` the caller may see. A permission condition (the one place
+        variables are allowed) is the operator's, not a caller's: it may test private
+        attributes (the uploader of a file), never a password."""
         if attr.hidden:
-            return True
+            return not self.allow_variables or attr.type == "password"
         allowed = self.visible(ct.uid) if self.visible is not None else None
         return allowed is not None and attr.name not in allowed
 
