@@ -41,6 +41,8 @@ class Upload(Plugin):
         self.files = Files(app, self.config, provider, {self.local.name: self.local}, root / ".tmp" / "uploads")
         bind_routes(app, self.files, self.config)
         enforce_allowed_types(app)
+        # the admin's media library stores and deletes files through the same service
+        app.provide("upload", self.files)
         # the local files are served whatever the provider: rows stored before a switch to s3 still resolve
         app.mount(URL_PREFIX, LocalFiles(self.local.directory, URL_PREFIX))
 
