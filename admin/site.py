@@ -25,6 +25,7 @@ from starlette_admin.export import ExportConfig
 from starlette_admin.helpers import static_url
 from starlette_admin.i18n import TimezoneConfig
 
+from admin.assistant import page as assistant_page
 from admin.auth import ADMIN_UID, AdminAuth
 from admin.config import AdminConfig
 from admin.dashboard import Dashboard
@@ -126,6 +127,8 @@ class Site:
             settings += [PermissionsPage(self), ApiTokensPage(self)]
         settings.append(SchemasPage(self))
         settings += [self._views[k] for k in (self.keys.get(uid) for uid in SUPER_ADMIN_ONLY) if k]
+        if (assistant := assistant_page(self)) is not None:  # the assistant plugin's settings and replies
+            self.admin.add_view(assistant)
         self.admin.add_view(DropDown("Settings", views=settings, icon="fa-solid fa-gear"))
         self.admin.add_view(SetupPage(self))
 

@@ -30,6 +30,7 @@ from plugins.realtime.limits import SocketBudget
 from plugins.realtime.memory import MemoryReturn
 from plugins.realtime.packets import INVALID, FastJSON, packet_class
 from plugins.realtime.presence import Presence
+from plugins.realtime.service import RealtimeService
 from plugins.realtime.sockets import SocketError, SocketState, error, ok, room_key, user_key
 from plugins.realtime.state import SharedState, make_state
 
@@ -99,6 +100,7 @@ class Realtime(Plugin):
                                   "afterDelete": self._user_deleted}, [users_uid])
         app.identity.add_variable("rooms", self.presence.rooms_of)
         app.add_actions((CHAT, SUBSCRIBE))
+        app.provide("realtime", RealtimeService(self))  # presence and typing for other plugins
 
     async def bootstrap(self, app: CMS) -> None:
         await self.shared.start()
