@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cms.documents import DocumentService
 from cms.errors import ApplicationError, ValidationError
 from cms.query.ast import And, Condition, Node, Or, Pagination, Query, SortKey
-from plugins.realtime.delivery import DELIVERED, MESSAGE, shaped, who
+from plugins.realtime.delivery import MESSAGE, delivered_shape, shaped, who
 from plugins.realtime.sockets import (
     MAX_ID, SocketError, SocketState, id_field, payload, room_key, room_name, storable, text_field, user_key,
 )
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from plugins.realtime.plugin import Realtime
 
 USER = "plugin::users-permissions.user"
+#: the upload plugin's file type, and the prefix of its actions (its public names, as Strapi's)
+FILE, FILE_ACTIONS = "plugin::upload.file", "plugin::upload.content-api"
 audit = logging.getLogger("cms.realtime.audit")
 
 
@@ -37,6 +39,8 @@ class Chat:
     def __init__(self, rt: Realtime) -> None:
         self.rt = rt
         self.message_ct = rt.app.registry.get(MESSAGE)
+        #: a message as clients get it (sender, recipient, files)
+        self.shape = delivered_shape(self.message_ct)
         self.user_ct = rt.app.registry.get(USER)
         self.messages = DocumentService(rt.app, MESSAGE)
         #: (sender id, clientId) → the answer of a send waiting for its commit, for retries meanwhile
@@ -82,12 +86,13 @@ class Chat:
     async def send(self, state: SocketState, data: Any) -> dict[str, Any]:
         user = chat_user(state)
         body = payload(data)
-        if body.get("attachments") is not None:
-            raise SocketError("unsupported", "Attachments need the upload plugin, which is not installed")
-        text = text_field(body, "text", self.rt.config.max_message_length)
+        files = await self.attachments(state, body.get("attachments"))
+        text = text_field(body, "text", self.rt.config.max_message_length, required=not files)
         client_id = text_field(body, "clientId", 64, required=False)
         access = await self.access(state, "create")
         message: dict[str, Any] = {"text": text, "sender": user["id"]}
+        if files:
+            message["attachments"] = files
         if body.get("to") is not None:
             message["recipient"] = (await self.recipient(body["to"]))["id"]
         else:
@@ -128,6 +133,40 @@ class Chat:
         finally:
             del self._in_flight[key]
 
+    async def attachments(self, state: SocketState, refs: Any) -> list[int]:
+        """The ids of the files a message carries: uploaded first over REST (``POST /api/upload``
+        with the user's JWT), each one the sender may read (the upload plugin's ``findOne``
+        grant: by default, files they uploaded), at most ``max_message_files`` of them, each
+        within ``max_message_file_bytes``. The kinds the message type accepts (its
+        ``allowedTypes``) are checked when it is stored, as for any writer."""
+        if refs is None:
+            return []
+        limit = self.rt.config.max_message_files
+        if not isinstance(refs, list) or not all(
+                isinstance(r, int) and not isinstance(r, bool) and 0 < r <= MAX_ID for r in refs):
+            raise SocketError("invalid_payload", '"attachments" must be a list of file ids')
+        if len(refs) > limit:
+            raise SocketError("too_large", f"A message carries at most {limit} files")
+        if len(set(refs)) != len(refs):
+            raise SocketError("invalid_payload", '"attachments" lists a file twice')
+        if not refs:
+            return []
+        file_ct = self.rt.app.registry.get(FILE) if FILE in self.rt.app.registry else None
+        if file_ct is None:
+            raise SocketError("unsupported", "Attachments need the upload plugin, which is not enabled")
+        access = await self.rt.app.identity.access_for(state.caller, f"{FILE_ACTIONS}.findOne", file_ct)
+        found: list[dict[str, Any]] = []
+        if access is not None:
+            query = Query(filters=Condition(("id",), "$in", list(refs)), fields=("size",))
+            found, _ = await self.rt.app.reader.find_many(file_ct, query, access.variables, access.condition)
+        missing = set(refs) - {f["id"] for f in found}
+        if missing:
+            raise SocketError("invalid_attachment", f"No file {min(missing)} that you may send")
+        too_big = [f["id"] for f in found if float(f["size"] or 0) * 1000 > self.rt.config.max_message_file_bytes]
+        if too_big:
+            raise SocketError("too_large", f"File {too_big[0]} is larger than a message may carry")
+        return list(refs)
+
     async def store(self, message: dict[str, Any], access: Any) -> dict[str, Any]:
         """Store ``message`` under the caller's create grant; the delivery hook sends it live.
 
@@ -138,7 +177,7 @@ class Chat:
         if self.messages.writes().backlog >= self.rt.config.max_pending:
             raise SocketError("overloaded", "The server is overloaded, try again shortly")
         try:
-            document = await self.messages.create(message, access, DELIVERED)
+            document = await self.messages.create(message, access, self.shape)
         except ValidationError as exc:
             raise SocketError("invalid_message", exc.message) from exc
         except ApplicationError as exc:
@@ -158,7 +197,7 @@ class Chat:
 
     async def by_client_id(self, sender_id: int, client_id: str) -> dict[str, Any] | None:
         query = Query(filters=And((Condition(("sender", "id"), "$eq", sender_id), Condition(("clientId",), "$eq", client_id))),
-                      populate=DELIVERED.populate)
+                      populate=self.shape.populate)
         found = await self.rt.app.reader.find_one(self.message_ct, query)
         return shaped(found) if found is not None else None
 
@@ -183,7 +222,7 @@ class Chat:
         filters = And((scope, Condition(("id",), "$lt", before))) if before is not None else scope
         query = Query(filters=filters, sort=(SortKey(("id",), descending=True),),
                       pagination=Pagination("offset", 0, limit + 1, with_count=False),
-                      populate=DELIVERED.populate)
+                      populate=self.shape.populate)
         documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
         more = len(documents) > limit
         page = list(reversed(documents[:limit]))
@@ -207,7 +246,7 @@ class Chat:
         where = Condition(("room",), "$eq", scope) if isinstance(scope, str) else scope
         query = Query(filters=And((where, Condition(("id",), "$gt", last_id))),
                       sort=(SortKey(("id",)),), pagination=Pagination("offset", 0, limit + 1, with_count=False),
-                      populate=DELIVERED.populate)
+                      populate=self.shape.populate)
         documents, _ = await self.rt.app.reader.find_many(self.message_ct, query, access.variables, access.condition)
         if len(documents) > limit:
             return [], True

@@ -22,6 +22,9 @@ class RealtimeConfig:
     #: binary attachments of one packet: how many, and their bytes together (the chat takes none)
     max_attachments: int = 4
     max_attachment_bytes: int = 1_048_576
+    #: files one chat message may carry (uploaded first over REST), and the size of each
+    max_message_files: int = 10
+    max_message_file_bytes: int = 10_485_760
     #: JSON nesting a packet may have; deeper ones get an ``invalid_payload`` error ack
     max_depth: int = 32
     #: per socket, per kind of event: sustained events per second, and the burst allowed above it

@@ -5,7 +5,8 @@ a plugin's ``DocumentService`` is stored by the document service, and its
 ``afterCreate`` lifecycle hook (this module) sends ``chat:message`` to the
 room's sockets, or to every socket of both parties of a direct message, with
 the same payload: the stored message with ``sender`` and ``recipient`` as
-``{id, documentId, username}`` (or null). The socket path asks the document
+``{id, documentId, username}`` (or null) and, with the upload plugin, its
+``attachments`` as file objects (name, url, mime, sizes, formats...). The socket path asks the document
 service for exactly that shape, so it costs no extra read; other writers'
 answers may have other fields, and the message is read once more for them.
 """
@@ -23,9 +24,20 @@ if TYPE_CHECKING:
 
 MESSAGE = "api::message.message"
 _PARTY = Populate(fields=("username",))
+#: what clients get of a message's files (the upload plugin's file objects, trimmed)
+_FILE = Populate(fields=("name", "alternativeText", "caption", "width", "height", "formats", "ext", "mime",
+                         "size", "url", "previewUrl"))
 #: what a socket send asks the document service for: the message as delivered
 DELIVERED = Query(populate={"sender": _PARTY, "recipient": _PARTY})
 _KEYS = ("text", "room", "sender", "recipient")
+
+
+def delivered_shape(message_ct: Any) -> Query:
+    """:data:`DELIVERED`, with the files when the message type has ``attachments`` (a media
+    attribute: the upload plugin is enabled)."""
+    if "attachments" not in message_ct.attributes:
+        return DELIVERED
+    return Query(populate={**DELIVERED.populate, "attachments": _FILE})
 
 
 def who(user: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -43,6 +55,8 @@ class Delivery:
     def __init__(self, rt: Realtime) -> None:
         self.rt = rt
         self.ct = rt.app.registry.get(MESSAGE)
+        self.shape = delivered_shape(self.ct)
+        self.keys = (*_KEYS, *self.shape.populate.keys() - {"sender", "recipient"})
 
     def hooks(self) -> dict[str, Any]:
         return {"afterCreate": self._created}
@@ -51,9 +65,9 @@ class Delivery:
         document = event.result
         if not isinstance(document, dict) or "id" not in document:
             return
-        if not all(key in document for key in _KEYS):  # written with another shape: read it as delivered
+        if not all(key in document for key in self.keys):  # written with another shape: read it as delivered
             found = await self.rt.app.reader.find_one(
-                self.ct, Query(filters=Condition(("id",), "$eq", document["id"]), populate=DELIVERED.populate))
+                self.ct, Query(filters=Condition(("id",), "$eq", document["id"]), populate=self.shape.populate))
             if found is None:
                 return
             document = found

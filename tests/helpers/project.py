@@ -50,8 +50,9 @@ def collection(singular: str, plural: str, attributes: dict[str, Any], **options
 def make_project(root: Path, *, builtin_types: bool = True, plugins_toml: str = "") -> Path:
     """A project folder; with ``builtin_types`` it holds this repo's three content types.
 
-    The auth type relates to the users_permissions plugin's roles, so with the
-    built-in types that plugin is enabled too (and the repo's default grants copied).
+    The auth type relates to the users_permissions plugin's roles and messages carry
+    the upload plugin's files, so with the built-in types both plugins are enabled
+    too (and the repo's default grants copied).
     """
     root.mkdir(parents=True, exist_ok=True)
     (root / "config").mkdir(exist_ok=True)
@@ -59,6 +60,8 @@ def make_project(root: Path, *, builtin_types: bool = True, plugins_toml: str = 
     if builtin_types:
         shutil.copytree(REPO / "content_types", root / "content_types", dirs_exist_ok=True)
         shutil.copy(REPO / "config" / "permissions.toml", root / "config" / "permissions.toml")
+        if "[upload]" not in plugins_toml:
+            plugins_toml = "[upload]\n" + plugins_toml
         if "[users_permissions]" not in plugins_toml:
             plugins_toml = "[users_permissions]\n" + plugins_toml
     (root / "config" / "plugins.toml").write_text(plugins_toml)

@@ -154,7 +154,9 @@ async def test_invalid_messages_are_refused(server: ChatServer, connect: Connect
                     {"room": room, "text": " \n "}, {"room": room, "text": 5}, {"room": room, "text": {"$ne": ""}},
                     {"room": room, "text": "x", "clientId": 5}, {"room": room, "text": "x", "clientId": "c" * 65}):
         assert await socket.refused("chat:send", payload) in ("invalid_payload", "too_large"), payload
-    assert await socket.refused("chat:send", {"room": room, "text": "x", "attachments": [1]}) == "unsupported"
+    assert await socket.refused("chat:send", {"room": room, "text": "x", "attachments": [1]}) == "invalid_attachment"
+    for files in ("1", [True], [0], [2**40], {"id": 1}, [1, 1]):
+        assert await socket.refused("chat:send", {"room": room, "text": "x", "attachments": files}) == "invalid_payload"
     assert await socket.refused("chat:send", {"room": unique("other"), "text": "x"}) == "not_in_room"
     assert await server.messages("room = $1", room) == []
 

@@ -109,3 +109,25 @@ async def test_the_native_protocol_with_socket_io_client_4(node_client_4: Path, 
     assert result["connected"] == [True, True] and result["transport"] == "websocket"
     [stored] = await server.messages("text = $1", text)
     assert stored["room"] == room and stored["sender_id"] == alice.id
+
+
+async def test_attachments_uploaded_over_rest_then_sent_with_socket_io_client_4(node_client_4: Path,
+                                                                                 server: ChatServer) -> None:
+    """The flow the realtime README documents, as a browser app runs it: fetch + FormData to
+    POST /api/upload with the user's JWT, then chat:send with the file's id."""
+    alice, bob = await server.users(2)
+    room = unique("files")
+    process = await asyncio.create_subprocess_exec(
+        "node", str(JS4 / "attachment_flow.mjs"), server.url, alice.jwt, bob.jwt, room,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, (stdout.decode(), stderr.decode())
+    result = json.loads(stdout)
+    [file] = result["uploaded"]
+    sends = [entry["answer"] for entry in result["log"] if entry.get("ack") == "chat:send"]
+    assert all(answer["ok"] for answer in sends), sends
+    received = [entry["message"] for entry in result["log"] if entry.get("event") == "chat:message"
+                and entry["socket"] == "b"]
+    assert [m["text"] for m in received] == ["look", None]
+    for message in received:
+        assert [(f["id"], f["url"], f["mime"]) for f in message["attachments"]] == [(file["id"], file["url"], "image/png")]
