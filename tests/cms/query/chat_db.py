@@ -20,10 +20,10 @@ import shutil
 import sqlite3
 import tomllib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -36,11 +36,13 @@ from cms.models.migrations import Migrations
 from cms.query.ast import And, Condition, Node, Not, Query
 from cms.query.filters import parse_filters
 from cms.query.ast import bind
+from cms.query.reader import Reader
 from cms.query.sql import SQL, Compiler, _true_on_null, _unbound
 
 REPO = Path(__file__).resolve().parents[3]
 PG_URL = os.environ.get("CMS_TEST_DATABASE_URL", "")
 _modules = itertools.count()
+T = TypeVar("T")
 
 POSTGRES_MARKS = [
     pytest.mark.postgres,
@@ -51,9 +53,10 @@ DIALECTS = ["sqlite", pytest.param("postgres", marks=POSTGRES_MARKS)]
 
 
 def chat_registry() -> Registry:
-    """This repository's content types with the users_permissions plugin's."""
-    plugin = REPO / "plugins" / "users_permissions"
-    return load_registry(discover(REPO / "content_types", {"users_permissions": plugin}), REPO)
+    """This repository's content types with those of the plugins they refer to: users_permissions
+    (senders, recipients) and upload (a message's media attributes)."""
+    plugins = {name: REPO / "plugins" / name for name in ("users_permissions", "upload")}
+    return load_registry(discover(REPO / "content_types", plugins), REPO)
 
 
 REGISTRY = chat_registry()
@@ -233,3 +236,28 @@ def stamp(dialect: str) -> Any:
 
 def document_id(prefix: str, number: int) -> str:
     return f"{prefix}{number:0{24 - len(prefix)}d}"
+
+
+class DatabaseReader(Reader):
+    """The cms :class:`Reader` (as the server has it for this dialect) running its SQL on a
+    :class:`ChatDatabase`, keeping every statement; drive it with :func:`run`."""
+
+    def __init__(self, db: ChatDatabase, compiler: Compiler | None = None) -> None:
+        super().__init__(compiler or Compiler(REGISTRY, MODELS, db.dialect))
+        self.db = db
+        self.statements: list[tuple[str, list[Any]]] = []
+
+    async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+        self.statements.append((text, list(params)))
+        return self.db.fetch(text, params)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (a :class:`DatabaseReader`'s: its driver calls
+    block), run without an event loop, so that the PostgreSQL driver's own loop can run inside."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("the coroutine waited for something")
