@@ -22,6 +22,7 @@ Why this wrapper exists rather than calling aerich directly:
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import tempfile
@@ -34,7 +35,9 @@ from aerich import Command
 from aerich.migrate import Migrate
 from aerich.models import Aerich
 from aerich.utils import get_app_connection
+from tortoise import Model
 from tortoise.context import TortoiseContext
+from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.exceptions import BaseORMException, OperationalError
 
 __all__ = ["MigrationError", "MigrationStatus", "Migrations"]
@@ -96,6 +99,42 @@ def _reset_aerich_state() -> None:
     Migrate._rename_fields = {}
     Migrate._rename_models = {}
     Migrate._last_version_content = None
+
+
+def _index_link_tables(folder: Path, written: str, modules: list[str]) -> None:
+    """Add indexes to the join tables a new migration creates.
+
+    aerich writes a many-to-many table added later with its two foreign keys and
+    nothing else: reading the files of 20 messages (or deleting one file, which
+    cascades) then scanned the whole link table. (A project's first migration,
+    from Tortoise's schema generator, has a unique index on the pair.) So each
+    key gets an index here: the pair, unique, the owner's key first (a link is
+    stored once), unless the file has it already, and the other key alone.
+    aerich never sees them, so it never drops them either; they go with the table.
+    """
+    path = next(folder.glob(f"{written}*"), None) or next(folder.glob(f"*{written}*"), None)
+    if path is None:
+        return
+    text = path.read_text()
+    models = [m for name in modules for m in vars(importlib.import_module(name)).values()
+              if isinstance(m, type) and issubclass(m, Model) and m is not Model]
+    fields = [f for model in models for f in model._meta.fields_map.values()
+              if isinstance(f, ManyToManyFieldInstance) and not f._generated]
+    statements = []
+    for field in fields:
+        table = field.through
+        if re.search(rf'CREATE TABLE (IF NOT EXISTS )?"{re.escape(table)}"', text):
+            own, other = field.backward_key, field.forward_key
+            if not re.search(rf'CREATE UNIQUE INDEX [^;]*ON "{re.escape(table)}"', text):  # Tortoise's, on init
+                statements.append(
+                    f'CREATE UNIQUE INDEX IF NOT EXISTS "uidx_{table}_{own}" ON "{table}" ("{own}", "{other}");')
+            statements.append(f'CREATE INDEX IF NOT EXISTS "idx_{table}_{other}" ON "{table}" ("{other}");')
+    if statements:
+        marker = "\n\n\nasync def downgrade("
+        upgrade, rest = text.split(marker, 1)
+        closing = upgrade.rstrip().rfind('"""')
+        upgrade = upgrade[:closing].rstrip() + "\n" + "\n".join(statements) + '"""'
+        path.write_text(upgrade + marker + rest)
 
 
 class Migrations:
@@ -196,7 +235,10 @@ class Migrations:
             raise MigrationError(f"Invalid migration name {name!r}: use letters, digits and '_'.")
         async with self._command() as command:
             if await command.history():
-                return await command.migrate(name, no_input=True, offline=True) or None
+                written = await command.migrate(name, no_input=True, offline=True) or None
+                if written:
+                    _index_link_tables(self.folder, written, self._config["apps"][self.app]["models"])
+                return written
             try:
                 await command.init_migrations(safe=True)
             except FileExistsError as exc:
@@ -204,7 +246,9 @@ class Migrations:
                     f"{self.folder} holds no migration files but is not empty ({exc}); "
                     "remove what is left in it, then run make again."
                 ) from exc
-            return (await command.history())[0]
+            first = (await command.history())[0]
+            _index_link_tables(self.folder, first, self._config["apps"][self.app]["models"])
+            return first
 
     async def up(self, *, allow_destructive: bool = False) -> list[str]:
         """Apply the pending files in order and return their names.

@@ -25,17 +25,21 @@ def problems_of(root: Path) -> list[str]:
 USER = collection("user", "users", {"username": {"type": "string"}}, aliases=["plugin::users-permissions.user"])
 
 
-def test_the_projects_own_types_load_with_the_users_permissions_types() -> None:
-    plugin = REPO / "plugins" / "users_permissions"
-    registry = load_registry(discover(REPO / "content_types", {"users_permissions": plugin}), REPO)
+def test_the_projects_own_types_load_with_the_users_permissions_and_upload_types() -> None:
+    plugins = {name: REPO / "plugins" / name for name in ("users_permissions", "upload")}
+    registry = load_registry(discover(REPO / "content_types", plugins), REPO)
     assert {ct.uid for ct in registry} == {
         "api::registered-user.registered-user", "api::chat-user.chat-user", "api::message.message",
         "plugin::users-permissions.role", "plugin::users-permissions.permission", "plugin::users-permissions.api-token",
+        "plugin::upload.file",
     }
     assert registry.get("plugin::users-permissions.user").attributes["role"].target == "plugin::users-permissions.role"
     message = registry.get("api::message.message")
     assert message.attributes["sender"].target == "api::registered-user.registered-user"
-    assert ("room", "createdAt") in message.indexes
+    files = message.attributes["attachments"]
+    assert (files.target, files.relation, files.is_to_many, files.allowed_types) == (
+        "plugin::upload.file", "manyWay", True, ("images", "files"))
+    assert ("room", "createdAt") in message.indexes and ("room", "id") in message.indexes
     assert registry.by_route_name("messages") is message
 
 

@@ -166,9 +166,11 @@ def _indexes(db: ChatDatabase, table: str) -> set[tuple[tuple[str, ...], bool]]:
 EXPECTED = {
     "messages": {
         (("sender_id", "client_id"), True), (("sender_id", "created_at"), False),
-        (("recipient_id", "created_at"), False), (("room", "created_at"), False),
+        (("recipient_id", "created_at"), False), (("room", "created_at"), False), (("room", "id"), False),
         (("sender_id",), False), (("recipient_id",), False), (("created_at", "id"), False),
     },
+    # a link table: the pair, unique (the owner's key first), and the other key alone
+    "messages_attachments_lnk": {(("message_id", "file_id"), True), (("file_id",), False)},
     "chat_users": {(("user_id", "room"), True), (("room", "status"), False), (("user_id",), False)},
 }
 

@@ -129,7 +129,8 @@ def test_a_room_of_mine_is_counted_from_the_index_alone(db: ChatDatabase) -> Non
         reader.close()
     text, params = reader.statements[0]
     assert text == 'SELECT COUNT(*) FROM "messages" t0 WHERE (t0."room" = ?)' and params == ["room2"]
-    assert plan(db, reader.statements[0]) == ["SEARCH t0 USING COVERING INDEX idx_messages_room_554a99 (room=?)"]
+    [line] = plan(db, reader.statements[0])  # an index on (room, ...) alone: (room, createdAt) or (room, id)
+    assert re.fullmatch(r"SEARCH t0 USING COVERING INDEX idx_messages_room_\w+ \(room=\?\)", line), line
 
 
 def test_with_count_false_runs_no_count(db: ChatDatabase) -> None:
