@@ -29,10 +29,12 @@ from admin.assistant import page as assistant_page
 from admin.auth import ADMIN_UID, AdminAuth
 from admin.config import AdminConfig
 from admin.dashboard import Dashboard
+from admin.media import library as media_library
 from admin.settings import ApiTokensPage, PermissionsPage, SchemasPage, users_permissions
 from admin.setup import SetupPage
 from admin.urls import detail_url, edit_url
 from admin.views import ContentTypeView, Entry
+from cms.asgi import ASGIApp, BodyLimit, StreamRoutes
 
 if TYPE_CHECKING:
     from cms.app import CMS
@@ -46,6 +48,9 @@ SETTINGS_TYPES = frozenset({"plugin::users-permissions.permission", "plugin::use
 SUPER_ADMIN_WRITES = frozenset({"plugin::users-permissions.role"})
 #: only the super-admin sees them
 SUPER_ADMIN_ONLY = frozenset({ADMIN_UID})
+#: types listed but never written here: uploaded files are added, changed and deleted in the
+#: media library, which stores (and removes) their bytes with the upload plugin's provider
+READ_ONLY = frozenset({"plugin::upload.file"})
 PLUGIN_MENUS = {"users_permissions": "Users & permissions", "users-permissions": "Users & permissions"}
 
 
@@ -110,7 +115,7 @@ class Site:
             if key is None:
                 continue
             view = ContentTypeView(self, ct, key, super_admin_writes=ct.uid in SUPER_ADMIN_WRITES,
-                                   super_admin_only=ct.uid in SUPER_ADMIN_ONLY)
+                                   super_admin_only=ct.uid in SUPER_ADMIN_ONLY, read_only=ct.uid in READ_ONLY)
             self._views[key] = view
             if ct.uid in SUPER_ADMIN_ONLY:
                 continue  # listed under settings
@@ -120,6 +125,8 @@ class Site:
                 menus.setdefault(PLUGIN_MENUS.get(plugin, label(plugin)), []).append(view)
             else:
                 self.admin.add_view(view)
+        if (media := media_library(self)) is not None:  # the upload plugin's files as a grid
+            self.admin.add_view(media)
         for title, views in menus.items():
             self.admin.add_view(DropDown(title, views=list(views), icon="fa-solid fa-users"))
         settings: list[Any] = []
@@ -174,11 +181,23 @@ class Site:
             entry.createdBy = names.get(entry.createdById) if entry.createdById else None
             entry.updatedBy = names.get(entry.updatedById) if entry.updatedById else None
 
-    def asgi(self) -> Starlette:
-        """The Starlette app serving ``/admin`` (paths keep their ``/admin`` prefix)."""
+    def asgi(self) -> ASGIApp:
+        """The app serving ``/admin`` (paths keep their ``/admin`` prefix).
+
+        Request bodies are bounded as on the REST API (``api.max_body_bytes``, read within
+        ``api.body_timeout``): starlette-admin's CSRF check reads a whole multipart body into
+        memory before any session check, and an anonymous 150 MB POST took the server from
+        147 to 585 MB. The media library's upload is the one route streamed under the upload
+        plugin's ``size_limit``.
+        """
         outer = Starlette()
         self.admin.mount_to(outer)
-        return outer
+        streams = StreamRoutes()
+        service = self.app.service("upload")
+        if service is not None:
+            streams.add(f"{BASE_URL}/media/api/upload", ["POST"], int(service.config.size_limit))
+        api = self.app.settings.api
+        return BodyLimit(outer, api.max_body_bytes, api.body_timeout, streams)
 
 
 def label(name: str) -> str:

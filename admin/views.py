@@ -48,6 +48,7 @@ from admin.fields import (
     to_input,
 )
 from admin.filters import Filters, to_where
+from admin.media import CARD_FIELDS, media_field
 from admin.urls import detail_url, edit_url
 from cms.content import ContentType
 from cms.documents import DocumentService
@@ -91,7 +92,7 @@ class ContentTypeView(BaseModelView):
     search_auto_submit = False
 
     def __init__(self, site: Site, ct: ContentType, key: str, *, super_admin_writes: bool = False,
-                 super_admin_only: bool = False) -> None:
+                 super_admin_only: bool = False, read_only: bool = False) -> None:
         self.site = site
         self.app = site.app
         self.ct = ct
@@ -103,6 +104,8 @@ class ContentTypeView(BaseModelView):
         self.model = site.app.models[ct.uid]
         self.super_admin_writes = super_admin_writes or super_admin_only
         self.super_admin_only = super_admin_only
+        #: rows written elsewhere only (uploaded files: the media library stores their bytes too)
+        self.read_only = read_only
         self.label_field = display_field(ct)
         self._convert = converters(ct)
         self._private = [a.name for a in ct.scalar_attributes()
@@ -126,7 +129,10 @@ class ContentTypeView(BaseModelView):
                 if target_key is None:
                     continue  # the target is managed elsewhere (settings pages)
                 self.relations[attr.name] = target_key
-                field = relation_field(attr, target_key, display_field(self.app.registry.get(attr.target or "")))
+                if attr.type == "media":  # thumbnails, a picker over the media library, uploads in place
+                    field = media_field(attr, target_key)
+                else:
+                    field = relation_field(attr, target_key, display_field(self.app.registry.get(attr.target or "")))
             else:
                 field = scalar_field(attr)
             if field is not None:
@@ -166,7 +172,7 @@ class ContentTypeView(BaseModelView):
 
     def _may_write(self, request: Request) -> bool:
         account = self._account(request)
-        return account is not None and (account.is_super_admin or not self.super_admin_writes)
+        return not self.read_only and account is not None and (account.is_super_admin or not self.super_admin_writes)
 
     def can_create(self, request: Request) -> bool:
         return self._may_write(request)
@@ -238,7 +244,10 @@ class ContentTypeView(BaseModelView):
         populate = {}
         for field in self.get_fields_list(request):
             key = self.relations.get(field.name)
-            if key is not None:
+            attr = self.ct.attributes.get(field.name)
+            if key is not None and attr is not None and attr.type == "media":
+                populate[field.name] = Populate(fields=CARD_FIELDS)  # what a thumbnail needs
+            elif key is not None:
                 label = self.site.view(key).label_field
                 populate[field.name] = Populate(fields=(label,) if label else ())
         return populate

@@ -34,7 +34,6 @@ import socketio
 from starlette.middleware.cors import CORSMiddleware
 
 from cms.config import ApiSettings
-from cms.errors import ApplicationError, PayloadTooLargeError, ValidationError
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -61,14 +60,6 @@ class PathDispatch:
                     await app(scope, receive, send)
                     return
         await self.default(scope, receive, send)
-
-
-class BodyTimeoutError(ApplicationError):
-    """A streamed body that stopped arriving: raised into the handler reading it."""
-
-    status = 408
-    name = "RequestTimeoutError"
-    default_message = "The request body did not arrive in time"
 
 
 class StreamRoutes:
@@ -109,12 +100,12 @@ class BodyLimit:
     Routes in ``streams`` are the exception: their body is handed on as it arrives (uvicorn
     stops reading the socket while the handler does not ask for more, so a 200 MB upload costs
     a 64 KB buffer). Their limit is the route's own: a declared ``Content-Length`` above it is
-    refused at once, and a body that grows past it (chunked: no length declared) raises
-    :class:`~cms.errors.PayloadTooLargeError` in the handler's next read. The deadline is per
-    chunk: each must come within ``timeout`` of the previous one (a large upload on a slow link
-    may take minutes, but may not stall), else :class:`BodyTimeoutError` (408). An answer sent
-    before the body was read to its end closes the connection, so that an upload refused early
-    (403, 413) is not received to its end for nothing.
+    refused at once, and a body that grows past it (chunked: no length declared) is answered
+    413 here, the app seeing the client go away. The deadline is per chunk: each must come
+    within ``timeout`` of the previous one (a large upload on a slow link may take minutes, but
+    may not stall), else 408 the same way. An answer sent before the body was read to its end
+    closes the connection, so that an upload refused early (403, 413) is not received to its
+    end for nothing.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0,
@@ -160,31 +151,44 @@ class BodyLimit:
         await self.app(scope, replayed, send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        """Pass the body through as it comes, counting it against ``limit`` and the per-chunk deadline."""
-        size, complete, failed = 0, False, False
+        """Pass the body through as it comes, counting it against ``limit`` and the per-chunk
+        deadline. Past either, this layer answers (413 or 408, and the connection closes) and
+        tells the app the client went away; whatever the app sends after that is dropped. (An
+        exception raised into the app instead came out of Starlette's middlewares as a bare 500.)
+        """
+        size, complete, answered, started = 0, False, False, False
+
+        async def refuse(status: int, name: str, message: str) -> MutableMapping[str, Any]:
+            nonlocal answered
+            if not started and not answered:
+                answered = True
+                await _refuse(send, status, name, message)
+            return {"type": "http.disconnect"}
 
         async def receiving() -> MutableMapping[str, Any]:
-            nonlocal size, complete, failed
-            if complete or failed:
-                return await receive()
+            nonlocal size, complete
+            if complete or answered:
+                return await receive() if complete else {"type": "http.disconnect"}
             try:
                 message = await asyncio.wait_for(receive(), self.timeout)
             except asyncio.TimeoutError:
-                failed = True
-                raise BodyTimeoutError() from None
+                return await refuse(408, "RequestTimeoutError", "The request body did not arrive in time")
             if message["type"] == "http.disconnect":
-                failed = True
-                raise ValidationError("The client went away before the request body ended")
+                return message
             size += len(message.get("body", b""))
             if size > limit:
-                failed = True
-                raise PayloadTooLargeError()
+                return await refuse(413, "PayloadTooLargeError", "Entity too large")
             complete = not message.get("more_body")
             return message
 
         async def sending(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start" and not complete:
-                message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+            nonlocal started
+            if answered:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+                if not complete:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
             await send(message)
 
         await self.app(scope, receiving, sending)

@@ -131,9 +131,10 @@ def test_create_and_edit_a_message_with_the_relation_picker(page: Any, screensho
 def test_a_validation_error_is_shown_beside_the_field(page: Any, screenshots: Path) -> None:
     page.goto("/admin/message/create")
     page.fill("#room", "x" * 70)
+    page.fill("#text", "y" * 2001)
     page.get_by_role("button", name="Save", exact=True).click()
     text_error = page.locator("#text-error")
-    assert text_error.inner_text() == "text must be defined."
+    assert text_error.inner_text() == "text must be at most 2000 characters"
     assert page.locator("#room-error").inner_text() == "room must be at most 64 characters"
     assert page.locator("#room").input_value() == "x" * 70, "what was typed is kept"
     assert page.locator("#text").get_attribute("aria-invalid") == "true"
