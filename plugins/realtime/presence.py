@@ -105,16 +105,17 @@ class Presence:
         async with self._user_lock(user["id"]):
             documents, _ = await self.rt.app.reader.find_many(self.ct, query)
             data = {"username": user["username"], "socketId": sid}
+            chosen = await self.rt.shared.status_of(user["id"]) or "online"
             if documents:
                 current = documents[0]
-                if current["status"] == "offline":
-                    data["status"] = "online"
+                if current["status"] != chosen:
+                    data["status"] = chosen
                 try:
                     return await self.chat_users.update(current["documentId"], data)
                 except NotFoundError:  # removed meanwhile (by another process): create it again
                     pass
             try:
-                return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": "online"})
+                return await self.chat_users.create({**data, "room": room, "user": user["id"], "status": chosen})
             except ValidationError:  # (user, room) is unique: another process created it meanwhile
                 documents, _ = await self.rt.app.reader.find_many(self.ct, query)
                 if not documents:
@@ -133,9 +134,12 @@ class Presence:
         return bool(documents)
 
     async def set_status(self, user: dict[str, Any], status: str) -> str | None:
-        """Write ``status`` on every room entry of the user and tell those rooms."""
+        """Write ``status`` on every room entry of the user and tell those rooms. A chosen
+        status (busy, away) is also kept per user in the shared state, so that it holds for a
+        user in no room (the assistant plugin reads it) and for rooms joined later."""
         now = dt.datetime.now(dt.timezone.utc)
         last_seen = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        await self.rt.shared.set_status(user["id"], status if status in ("busy", "away") else None)
         async with self._user_lock(user["id"]):
             memberships = await self.memberships(user["id"])
             for membership in memberships:

@@ -45,13 +45,15 @@ class RealtimeService:
         """The user's presence: ``"offline"`` without a socket anywhere; else ``"busy"`` or
         ``"away"`` when set with ``presence:set``, otherwise ``"online"``.
 
-        The status set with ``presence:set`` is stored on the user's ``chat_user`` entries
-        (one per room joined), so a user who has joined no room has no stored status and
-        counts as ``"online"`` while connected. When entries disagree (a room joined after
-        ``presence:set`` starts ``online``), busy wins over away, away over online.
+        The status chosen with ``presence:set`` is kept per user in the shared state (and on
+        the user's ``chat_user`` entries, one per room joined), so it holds for a user in no
+        room too; without one, the entries decide (busy over away over online).
         """
         if not await self.connected(user_id):
             return "offline"
+        chosen = await self._rt.shared.status_of(user_id)
+        if chosen is not None:
+            return chosen
         stored = {m["status"] for m in await self._rt.presence.memberships(user_id)}
         for status in ("busy", "away"):
             if status in stored:

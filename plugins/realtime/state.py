@@ -27,6 +27,12 @@ class SharedState(Protocol):
 
     async def sockets_of(self, user_id: int) -> set[str]: ...
 
+    async def set_status(self, user_id: int, status: str | None) -> None:
+        """The status a user chose with ``presence:set`` (``busy``, ``away``); None forgets it."""
+
+    async def status_of(self, user_id: int) -> str | None:
+        """The status the user chose, on any process; None when none is set."""
+
     async def subscribe(self, uid: str, sid: str, spec: dict[str, Any]) -> None: ...
 
     async def unsubscribe(self, uid: str, sid: str) -> None: ...
@@ -47,6 +53,7 @@ class SharedState(Protocol):
 class MemoryState:
     def __init__(self) -> None:
         self._sockets: dict[int, set[str]] = defaultdict(set)
+        self._status: dict[int, str] = {}
         self._subs: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self._listeners: list[Callable[[int, str], Awaitable[None]]] = []
 
@@ -64,6 +71,15 @@ class MemoryState:
 
     async def sockets_of(self, user_id: int) -> set[str]:
         return set(self._sockets.get(user_id, ()))
+
+    async def set_status(self, user_id: int, status: str | None) -> None:
+        if status is None:
+            self._status.pop(user_id, None)
+        else:
+            self._status[user_id] = status
+
+    async def status_of(self, user_id: int) -> str | None:
+        return self._status.get(user_id)
 
     async def subscribe(self, uid: str, sid: str, spec: dict[str, Any]) -> None:
         self._subs[uid][sid] = spec
@@ -89,8 +105,9 @@ class MemoryState:
 
 
 class RedisState:
-    """Sets ``cms:presence:<user>`` of socket ids, hashes ``cms:subs:<uid>``, and the
-    channel ``cms:users`` on which processes tell each other about changed users."""
+    """Sets ``cms:presence:<user>`` of socket ids, the hash ``cms:status`` of chosen statuses,
+    hashes ``cms:subs:<uid>``, and the channel ``cms:users`` on which processes tell each
+    other about changed users."""
 
     CHANNEL = "cms:users"
 
@@ -115,6 +132,16 @@ class RedisState:
 
     async def sockets_of(self, user_id: int) -> set[str]:
         return set(await self.redis.smembers(f"cms:presence:{user_id}"))
+
+    async def set_status(self, user_id: int, status: str | None) -> None:
+        if status is None:
+            await self.redis.hdel("cms:status", str(user_id))
+        else:
+            await self.redis.hset("cms:status", str(user_id), status)
+
+    async def status_of(self, user_id: int) -> str | None:
+        found = await self.redis.hget("cms:status", str(user_id))
+        return str(found) if found is not None else None
 
     async def subscribe(self, uid: str, sid: str, spec: dict[str, Any]) -> None:
         await self.redis.hset(f"cms:subs:{uid}", sid, json.dumps(spec))

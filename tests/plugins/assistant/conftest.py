@@ -47,7 +47,7 @@ def assistant_server(tmp_path_factory: pytest.TempPathFactory, assistant: str, n
 
 
 async def busy(client: Client, room: str | None = None, status: str = "busy") -> None:
-    """Make the client's user ``status``: presence is kept on room memberships, so join one first."""
+    """Make the client's user ``status``, in a room of its own as a chat user would be."""
     await client.ok("chat:join", {"room": room or f"desk-{client.sid}"})
     await client.ok("presence:set", {"status": status})
 

@@ -101,6 +101,26 @@ async def test_a_busy_user_is_answered_for(server: ChatServer, provider: FakePro
     assert len(generated(a)) == 1  # one reply per incoming message
 
 
+async def test_a_user_in_no_room_can_be_busy(server: ChatServer, provider: FakeProvider, connect: Connect) -> None:
+    """presence:set was kept only on room memberships: a user who had joined no room could not
+    be busy, and the assistant never answered for them. The chosen status is now per user."""
+    alice, bob = await server.users(2)
+    a, b = await connect(server, alice.jwt), await connect(server, bob.jwt)
+    await b.ok("presence:set", {"status": "busy"})
+    sent, _ = await send(a, bob, "anyone there?")
+    reply = await a.wait_for("chat:message", lambda m: m.get("generated") is True)
+    assert reply["sender"]["id"] == bob.id and reply["clientId"] == f"assistant:{sent['id']}"
+    # back online: no more replies; a room joined while busy starts busy
+    await b.ok("presence:set", {"status": "online"})
+    await send(a, bob, "and now?")
+    await settle()
+    assert len(generated(a)) == 1
+    await b.ok("presence:set", {"status": "away"})
+    joined = await b.ok("chat:join", {"room": f"late-{b.sid}"})
+    rows = await server.rows("SELECT status FROM chat_users WHERE room = $1", joined["room"])
+    assert [r["status"] for r in rows] == ["away"]
+
+
 async def test_online_and_away_users_are_not_answered_for(server: ChatServer, provider: FakeProvider,
                                                           connect: Connect) -> None:
     alice, bob, carol = await server.users(3)
