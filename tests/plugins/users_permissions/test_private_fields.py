@@ -88,6 +88,7 @@ class Walk:
     message: str
     chat_user: str
     role: int
+    file: int = 0
     callers: dict[str, dict[str, str]] = field(default_factory=dict)
     answers: list[tuple[str, str, str, httpx.Response]] = field(default_factory=list)
     _n: Any = field(default_factory=itertools.count)
@@ -113,6 +114,10 @@ class Walk:
                      "socketId": f"socket-{self.fresh()}"}})
         return str(created.json()["data"]["documentId"])
 
+    def new_file(self) -> int:
+        created = self.up.http.post("/api/upload", headers=self.admin, files=upload_parts("scrap.txt"))
+        return int(created.json()[0]["id"])
+
     def new_role(self) -> int:
         created = self.up.http.post("/api/users-permissions/roles", headers=self.admin, json={"name": self.fresh()})
         return int(created.json()["role"]["id"])
@@ -131,6 +136,17 @@ class Walk:
         body = {"currentPassword": self.alice.password, "password": new, "passwordConfirmation": new}
         self.alice.password = new  # the walk keeps using alice with the session the answer gives
         return body
+
+
+def upload_parts(name: str) -> dict[str, tuple[str, bytes, str]]:
+    return {"files": (name, b"plain text, nothing secret\n", "text/plain")}
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A body sent as multipart/form-data (the upload route) rather than JSON."""
+
+    files: dict[str, tuple[str, bytes, str]]
 
 
 Target = Callable[[Walk, str], str]
@@ -169,6 +185,9 @@ ROUTES: dict[tuple[str, str], tuple[Target, Body | None]] = {
         lambda w, c: f"/api/users-permissions/roles/{w.role}", lambda w, c: {"description": "walked"}),
     ("DELETE", "/api/users-permissions/roles/<role_id:int>"): (
         lambda w, c: f"/api/users-permissions/roles/{w.new_role()}", None),
+    ("POST", "/api/upload"): (lambda w, c: "/api/upload", lambda w, c: Multipart(upload_parts(f"{w.fresh()}.txt"))),
+    ("GET", "/api/upload/files/<file_id:int>"): (lambda w, c: f"/api/upload/files/{w.file}", None),
+    ("DELETE", "/api/upload/files/<file_id:int>"): (lambda w, c: f"/api/upload/files/{w.new_file()}", None),
     ("GET", "/api/messages"): (lambda w, c: "/api/messages", None),
     ("POST", "/api/messages"): (
         lambda w, c: "/api/messages", lambda w, c: {"data": {"text": "walking", "room": "lobby", "sender": w.alice.id}}),
@@ -194,7 +213,7 @@ def walk(up: Project, admin: dict[str, str]) -> Walk:
     up.register("carol")
     up.http.post("/api/auth/forgot-password", json={"email": "carol@example.com"})  # a pending reset code
     w = Walk(up, admin, alice, bob, message="", chat_user="", role=0)
-    w.message, w.chat_user, w.role = w.new_message(), w.new_chat_user(), w.new_role()
+    w.message, w.chat_user, w.role, w.file = w.new_message(), w.new_chat_user(), w.new_role(), w.new_file()
     w.callers = {
         "public": {},
         "alice": alice.auth,
@@ -216,7 +235,10 @@ def test_every_api_route_is_walked_and_no_answer_reveals_a_secret_or_private_fie
             for probe in PROBES if method == "GET" else PROBES[:3]:
                 url = target(walk, caller) + probe
                 payload = body(walk, caller) if body is not None else None
-                answer = walk.up.http.request(method, url, headers=walk.callers[caller], json=payload)
+                if isinstance(payload, Multipart):
+                    answer = walk.up.http.request(method, url, headers=walk.callers[caller], files=payload.files)
+                else:
+                    answer = walk.up.http.request(method, url, headers=walk.callers[caller], json=payload)
                 walk.answers.append((caller, method, url, answer))
                 if caller == "alice" and route == "/api/auth/change-password" and answer.status_code == 200:
                     walk.callers["alice"] = bearer(answer.json()["jwt"])
