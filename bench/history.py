@@ -90,37 +90,17 @@ def rest_path(room: str, limit: int) -> str:
 
 def record_sql(project: Path, data: rest.ChatSeeded, room: str, limit: int) -> list[dict[str, Any]]:
     """The statements the cms Reader runs for the history and for the REST page, on the seeded file."""
-    import tomllib
-
-    from cms.app import load_project
     from cms.query.ast import Condition, Pagination, Query, SortKey
-    from cms.query.filters import parse_filters
     from cms.query.params import Limits, parse_query
     from cms.query.qs import parse_qs
-    from cms.query.reader import Reader
-    from cms.query.sql import Compiler
-    from plugins.realtime.delivery import DELIVERED
+    from plugins.realtime.delivery import delivered_shape
 
-    class Recording(Reader):
-        statements: list[tuple[str, list[Any]]] = []
-
-        async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
-            self.statements.append((text, list(params)))
-            return await super()._fetch(text, params)
-
-    loaded = load_project(project, "develop")
-    ct = loaded.registry.get("api::message.message")
-    grants = tomllib.loads((project / "config" / "permissions.toml").read_text())["roles"]["authenticated"]["grants"]
-    raw = next(g["condition"] for g in grants if g["action"] == "api::message.message.find")
-    condition = parse_filters(ct, raw, registry=loaded.registry, allow_variables=True, where="condition")
-    variables = {"user": {"id": data.user_id, "documentId": data.user_document_id, "rooms": list(data.rooms)}}
+    loaded, ct, condition, variables, reader = rest.recording_reader(project, data)
     # as plugins/realtime/chat.py's history() builds it (no `before`): one more row tells nextCursor
     history = Query(filters=Condition(("room",), "$eq", room), sort=(SortKey(("id",), descending=True),),
-                    pagination=Pagination("offset", 0, limit + 1, with_count=False), populate=DELIVERED.populate)
+                    pagination=Pagination("offset", 0, limit + 1, with_count=False), populate=delivered_shape(ct).populate)
     page = parse_query(ct, parse_qs(rest_path(room, limit).split("?", 1)[1], strict_null_handling=True),
                        registry=loaded.registry, limits=Limits())
-    reader = Recording(Compiler(loaded.registry, loaded.models, "sqlite"))
-    reader.attach_sqlite(str(rest.database_path(project)))
     out = []
     try:
         for name, query in (("history", history), ("rest", page)):

@@ -992,17 +992,14 @@ def chat_scenarios(base: str, work: Path, data: ChatSeeded, keys: list[str]) -> 
     return scenarios
 
 
-def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str, Any]]:
-    """The SQL the server runs for each scenario (page, then COUNT; A and B): the copy's schemas and the
-    default grant of its config/permissions.toml, run through the cms Reader on the seeded file, which
-    records each statement (the same path as the server's, minus populate)."""
-    import asyncio
+def recording_reader(project: Path, data: ChatSeeded) -> tuple[Any, Any, Any, dict[str, Any], Any]:
+    """The copy's registry, the message type, the default messages grant with the bench user's
+    variables, and a cms Reader on the seeded file that records each statement it runs (the
+    server's path, minus the HTTP around it): (loaded project, type, condition, variables, reader)."""
     import tomllib
 
     from cms.app import load_project
     from cms.query.filters import parse_filters
-    from cms.query.params import Limits, parse_query
-    from cms.query.qs import parse_qs
     from cms.query.reader import Reader
     from cms.query.sql import Compiler
 
@@ -1021,6 +1018,19 @@ def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str,
     variables = {"user": {"id": data.user_id, "documentId": data.user_document_id, "rooms": list(data.rooms)}}
     reader = Recording(Compiler(loaded.registry, loaded.models, "sqlite"))
     reader.attach_sqlite(str(database_path(project)))
+    return loaded, ct, condition, variables, reader
+
+
+def chat_sql(project: Path, data: ChatSeeded, keys: list[str]) -> list[dict[str, Any]]:
+    """The SQL the server runs for each scenario (page, then COUNT; A and B): the copy's schemas and the
+    default grant of its config/permissions.toml, run through the cms Reader on the seeded file, which
+    records each statement (the same path as the server's, minus populate)."""
+    import asyncio
+
+    from cms.query.params import Limits, parse_query
+    from cms.query.qs import parse_qs
+
+    loaded, ct, condition, variables, reader = recording_reader(project, data)
     out = []
     try:
         for key in keys:

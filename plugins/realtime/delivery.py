@@ -40,6 +40,14 @@ def delivered_shape(message_ct: Any) -> Query:
     return Query(populate={**DELIVERED.populate, "attachments": _FILE})
 
 
+def carries_files(data: Any) -> bool:
+    """Whether a message written with ``data`` (a create's validated data) links files. A
+    message written without them has none, so its ``attachments`` are ``[]`` without the
+    extra query that populating them costs on every send."""
+    files = data.get("attachments") if isinstance(data, dict) else None
+    return bool(getattr(files, "connect", None)) or (isinstance(files, list) and bool(files))
+
+
 def who(user: dict[str, Any] | None) -> dict[str, Any] | None:
     """A message party as clients see it: id, documentId and username only."""
     if not isinstance(user, dict):
@@ -65,12 +73,16 @@ class Delivery:
         document = event.result
         if not isinstance(document, dict) or "id" not in document:
             return
+        files = "attachments" in self.shape.populate and carries_files(event.params.get("data"))
+        if "attachments" in self.shape.populate and not files:
+            document = {**document, "attachments": []}
         if not all(key in document for key in self.keys):  # written with another shape: read it as delivered
+            populate = self.shape.populate if files else DELIVERED.populate
             found = await self.rt.app.reader.find_one(
-                self.ct, Query(filters=Condition(("id",), "$eq", document["id"]), populate=self.shape.populate))
+                self.ct, Query(filters=Condition(("id",), "$eq", document["id"]), populate=populate))
             if found is None:
                 return
-            document = found
+            document = found if files or "attachments" not in self.shape.populate else {**found, "attachments": []}
         message = shaped(document)
         sender, recipient = message["sender"], message["recipient"]
         if recipient is not None:

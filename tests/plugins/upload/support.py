@@ -21,30 +21,18 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project, write_schema
-from tests.plugins.users_permissions.support import FIXTURES_PLUGIN, Project
+from tests.helpers.project import Server
+from tests.plugins.users_permissions.support import Project
+from tests.plugins.users_permissions.support import serve as users_permissions_project
 
 @contextmanager
 def serve(root: Path, upload_settings: str = "", env: dict[str, str] | None = None,
           types: dict[str, dict[str, Any]] | None = None) -> Iterator[Project]:
     """This repo's types (and ``types``: folder name → schema), users_permissions (no rate
     limit) and upload with ``upload_settings``; the repo's default grants, upload's included."""
-    make_project(root, plugins_toml=("[users_permissions]\nrate_limit_enabled = false\n"
-                                     f"\n[upload]\n{upload_settings}\n\n[fixtures]\n"))
-    for name, schema in (types or {}).items():
-        write_schema(root, name, schema)
-    plugin = root / "plugins" / "fixtures"
-    plugin.mkdir(parents=True)
-    (plugin / "__init__.py").write_text(FIXTURES_PLUGIN)
-    with database_environment() as database:
-        server = Server(root, "develop", {**database, **(env or {})})
-        try:
-            server.wait_ready()
-            with httpx.Client(base_url=server.url, timeout=60) as http:
-                yield Project(root, database, server, http)
-        finally:
-            server.stop()
+    with users_permissions_project(root, "rate_limit_enabled = false", env,
+                                   plugins=f"[upload]\n{upload_settings}\n", types=types) as project:
+        yield project
 
 
 def bearer(token: str) -> dict[str, str]:

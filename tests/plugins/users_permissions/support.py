@@ -33,7 +33,7 @@ import asyncpg
 import httpx
 
 from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project
+from tests.helpers.project import Server, make_project, write_schema
 
 PASSWORD = "correct horse"
 
@@ -161,10 +161,14 @@ class Project:
 
 
 @contextmanager
-def serve(root: Path, settings: str = "", env: dict[str, str] | None = None) -> Iterator[Project]:
-    """Start the project in ``root`` (this repo's types + the fixtures plugin) with ``[users_permissions]`` settings."""
+def serve(root: Path, settings: str = "", env: dict[str, str] | None = None, *, plugins: str = "",
+          types: dict[str, dict[str, Any]] | None = None) -> Iterator[Project]:
+    """Start the project in ``root`` (this repo's types, ``types`` beside them, and the fixtures
+    plugin) with ``[users_permissions]`` settings and ``plugins`` (more plugins.toml tables)."""
     make_project(root, plugins_toml=(
-        '[users_permissions]\nmailer = "file:.tmp/mails.jsonl"\n' + settings + "\n[fixtures]\n"))
+        '[users_permissions]\nmailer = "file:.tmp/mails.jsonl"\n' + settings + f"\n{plugins}\n[fixtures]\n"))
+    for name, schema in (types or {}).items():
+        write_schema(root, name, schema)
     plugin = root / "plugins" / "fixtures"
     plugin.mkdir(parents=True)
     (plugin / "__init__.py").write_text(FIXTURES_PLUGIN)
@@ -172,7 +176,7 @@ def serve(root: Path, settings: str = "", env: dict[str, str] | None = None) -> 
         server = Server(root, "develop", {**database, **(env or {})})
         try:
             server.wait_ready()
-            with httpx.Client(base_url=server.url, timeout=20) as http:
+            with httpx.Client(base_url=server.url, timeout=60) as http:
                 yield Project(root, database, server, http)
         finally:
             server.stop()
