@@ -101,7 +101,7 @@ def _reset_aerich_state() -> None:
     Migrate._last_version_content = None
 
 
-def _index_link_tables(folder: Path, written: str, modules: list[str]) -> None:
+def _index_link_tables(folder: Path, written: str, modules: list[str], postgres: bool) -> None:
     """Add indexes to the join tables a new migration creates.
 
     aerich writes a many-to-many table added later with its two foreign keys and
@@ -109,8 +109,10 @@ def _index_link_tables(folder: Path, written: str, modules: list[str]) -> None:
     cascades) then scanned the whole link table. (A project's first migration,
     from Tortoise's schema generator, has a unique index on the pair.) So each
     key gets an index here: the pair, unique, the owner's key first (a link is
-    stored once), unless the file has it already, and the other key alone.
-    aerich never sees them, so it never drops them either; they go with the table.
+    stored once), unless the file has it already, and the other key alone. On
+    PostgreSQL the table also gets an ``id`` serial: the order links were written
+    in, which populate keeps (SQLite has its rowid). aerich never sees any of
+    this, so it never drops it either; it goes with the table.
     """
     path = next(folder.glob(f"{written}*"), None) or next(folder.glob(f"*{written}*"), None)
     if path is None:
@@ -129,6 +131,8 @@ def _index_link_tables(folder: Path, written: str, modules: list[str]) -> None:
                 statements.append(
                     f'CREATE UNIQUE INDEX IF NOT EXISTS "uidx_{table}_{own}" ON "{table}" ("{own}", "{other}");')
             statements.append(f'CREATE INDEX IF NOT EXISTS "idx_{table}_{other}" ON "{table}" ("{other}");')
+            if postgres:  # SQLite numbers rows itself (rowid): the position links keep (Compiler.link_position)
+                statements.append(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "id" SERIAL;')
     if statements:
         marker = "\n\n\nasync def downgrade("
         upgrade, rest = text.split(marker, 1)
@@ -152,6 +156,9 @@ class Migrations:
         self._config = {**tortoise_config, "apps": apps}
         self.location = location
         self.app = app
+        connection = apps[app].get("default_connection", "default")
+        url = str(tortoise_config.get("connections", {}).get(connection, ""))
+        self._postgres = url.startswith(("postgres", "asyncpg", "psycopg"))
 
     @property
     def folder(self) -> Path:
@@ -237,7 +244,7 @@ class Migrations:
             if await command.history():
                 written = await command.migrate(name, no_input=True, offline=True) or None
                 if written:
-                    _index_link_tables(self.folder, written, self._config["apps"][self.app]["models"])
+                    _index_link_tables(self.folder, written, self._config["apps"][self.app]["models"], self._postgres)
                 return written
             try:
                 await command.init_migrations(safe=True)
@@ -247,7 +254,7 @@ class Migrations:
                     "remove what is left in it, then run make again."
                 ) from exc
             first = (await command.history())[0]
-            _index_link_tables(self.folder, first, self._config["apps"][self.app]["models"])
+            _index_link_tables(self.folder, first, self._config["apps"][self.app]["models"], self._postgres)
             return first
 
     async def up(self, *, allow_destructive: bool = False) -> list[str]:

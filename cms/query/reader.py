@@ -243,6 +243,8 @@ class Reader:
         where = self.compiler.where(target, "t0", query, sql, variables)
         joins: list[str] = []
         order = self.compiler.order_by(target, "t0", query.sort, sql, joins)
+        if not query.sort and len(rows_link.tables) == 2:  # through a link table: in link order
+            order = f"{self.compiler.link_position('j')} ASC, {order}"
         text = f"SELECT {', '.join(columns)} FROM {rows_link.from_clause()}"
         text += "".join(f" {j}" for j in joins)
         text += f" WHERE {rows_link.inner} IN ({marks})" + (f" AND ({where})" if where else "")

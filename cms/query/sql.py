@@ -268,6 +268,14 @@ class Compiler:
         related = sql.alias()
         return link(storage, source, related, sql.alias() if storage.kind == "join" else "")
 
+    def link_position(self, through: str) -> str:
+        """Where a link table's row stands among its source's links: the order they were
+        written in (a ``set`` rewrites them in the order given, a ``connect`` appends), which
+        is the order populate shows them in without a ``sort``, as Strapi keeps relation order.
+        SQLite numbers every row (``rowid``); PostgreSQL link tables get an ``id`` serial column
+        in their migration (:mod:`cms.models.migrations`)."""
+        return f"{through}.rowid" if self.dialect == "sqlite" else f'{through}."id"'
+
     # -- statements ---------------------------------------------------------------
 
     def select(self, ct: ContentType, query: Query, columns: list[str], sql: SQL,

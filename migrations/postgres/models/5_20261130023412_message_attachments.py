@@ -11,7 +11,8 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
 );
         CREATE INDEX IF NOT EXISTS "idx_messages_room_ff84d3" ON "messages" ("room", "id");
 CREATE UNIQUE INDEX IF NOT EXISTS "uidx_messages_attachments_lnk_message_id" ON "messages_attachments_lnk" ("message_id", "file_id");
-CREATE INDEX IF NOT EXISTS "idx_messages_attachments_lnk_file_id" ON "messages_attachments_lnk" ("file_id");"""
+CREATE INDEX IF NOT EXISTS "idx_messages_attachments_lnk_file_id" ON "messages_attachments_lnk" ("file_id");
+ALTER TABLE "messages_attachments_lnk" ADD COLUMN IF NOT EXISTS "id" SERIAL;"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:

@@ -61,12 +61,22 @@ def test_media_are_referenced_by_id_and_shown_only_when_populated(up: Project, a
     full = read(up, admin, created["documentId"], populate="*")
     assert full["cover"]["id"] == hero["id"] and full["cover"]["url"] == hero["url"]
     assert full["cover"]["mime"] == "image/png" and full["cover"]["width"] == 300
-    assert {f["id"] for f in full["gallery"]} == {pic["id"], hero["id"], doc["id"]}
+    assert [f["id"] for f in full["gallery"]] == [pic["id"], hero["id"], doc["id"]]  # in the order given
     assert full["anything"] == []
     for shown in (full["cover"], *full["gallery"]):
         assert "uploaderId" not in shown  # who uploaded a file is private
     narrow = read(up, admin, created["documentId"], **{"populate[gallery][fields][0]": "url"})
     assert all(set(f) == {"id", "documentId", "url"} for f in narrow["gallery"]), narrow
+    # set rewrites the order, connect appends (as Strapi keeps relation order)
+    reorder = up.http.put(f"/api/articles/{created['documentId']}", headers=admin,
+                          json={"data": {"gallery": [doc["id"], pic["id"]]}})
+    assert reorder.status_code == 200, reorder.text
+    assert [f["id"] for f in read(up, admin, created["documentId"], populate="gallery")["gallery"]] == [
+        doc["id"], pic["id"]]
+    up.http.put(f"/api/articles/{created['documentId']}", headers=admin,
+                json={"data": {"gallery": {"connect": [hero["id"]]}}})
+    assert [f["id"] for f in read(up, admin, created["documentId"], populate="gallery")["gallery"]] == [
+        doc["id"], pic["id"], hero["id"]]
     # a single media is null when empty, connect/set forms work too
     other = article(up, admin, gallery={"connect": [{"id": doc["id"]}]})
     shown = read(up, admin, other["documentId"], populate="*")
