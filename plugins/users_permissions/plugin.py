@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING, Any
 
 from cms.lifecycles import LifecycleEvent
 
 from cms.plugins import Plugin
 from plugins.users_permissions.accounts import Accounts
+from plugins.users_permissions.builtin_roles import guard_roles
 from plugins.users_permissions.config import UsersPermissionsConfig, load_config
 from plugins.users_permissions.engine import PermissionEngine
-from plugins.users_permissions.grants import Grants
+from plugins.users_permissions.grants import Grants, ungranted_types
 from plugins.users_permissions.mail import make_sender
 from plugins.users_permissions.ratelimit import RateLimiter
-from plugins.users_permissions.builtin_roles import guard_roles
 from plugins.users_permissions.routes.auth import bind_auth_routes
 from plugins.users_permissions.routes.roles import bind_role_routes
 from plugins.users_permissions.routes.users import bind_user_routes
@@ -22,6 +23,9 @@ from plugins.users_permissions.strategy import Strategy
 
 if TYPE_CHECKING:
     from cms.app import CMS
+
+
+log = logging.getLogger("cms.users_permissions")
 
 
 class UsersPermissions(Plugin):
@@ -64,6 +68,11 @@ class UsersPermissions(Plugin):
         await self.grants.seed(app.settings.root / self.config.permissions_file)
         self.engine.invalidate()
         await self.engine.refresh()
+        if app.settings.develop:
+            for uid in await ungranted_types(app):
+                log.warning("%s: no role is granted any of its actions: its REST routes are closed to "
+                            "Public and Authenticated (403) until you grant them in %s or in the admin "
+                            "(Settings → Roles & permissions)", uid, self.config.permissions_file)
 
 
 def _stamp_password_change(event: LifecycleEvent) -> None:
