@@ -32,7 +32,6 @@ library, uploads in place and, for ``multiple``, an order the editor sets.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from admin.auth import account_of
 from admin.fields import display_field, label_of
 from admin.urls import edit_url
 from cms.documents import DocumentService
-from cms.errors import ApplicationError, NotFoundError, PayloadTooLargeError, ValidationError
+from cms.errors import ApplicationError, NotFoundError, ValidationError
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Not, Or, Pagination, Query, SortKey
 
@@ -207,12 +206,6 @@ class Listing:
 def _int(value: Any, default: int) -> int:
     text = str(value or "").strip()
     return int(text) if text.isdigit() and len(text) < 10 else default
-
-
-class BodyTimeoutError(ApplicationError):
-    status = 408
-    name = "RequestTimeoutError"
-    default_message = "The request body took too long to arrive"
 
 
 def error_response(exc: ApplicationError) -> JSONResponse:
@@ -422,16 +415,11 @@ class MediaLibrary(CustomView):
         from plugins.upload.multipart import boundary_of, read_form
 
         files = self.files
-        limit = int(files.config.size_limit)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            return error_response(_too_large(limit))
         boundary = boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
             return error_response(ValidationError('Send the files as multipart/form-data, in the field "files"'))
         try:
-            form = await read_form(_chunks(request, limit, self.app.settings.api.body_timeout), boundary,
-                                   files.temp_dir, files.config.max_files)
+            form = await read_form(_chunks(request), boundary, files.temp_dir, files.config.max_files)
         except ApplicationError as exc:
             return error_response(exc)
         try:
@@ -446,24 +434,11 @@ class MediaLibrary(CustomView):
         return JSONResponse({"data": [card(f) for f in created]}, status_code=201, headers=JSON_HEADERS)
 
 
-def _too_large(limit: int) -> PayloadTooLargeError:
-    return PayloadTooLargeError(f"The upload is larger than the limit of {bytes_text(limit)} ({limit} bytes)")
-
-
-async def _chunks(request: Request, limit: int, timeout: float) -> AsyncIterator[bytes]:
-    """The body as it arrives: refused once it passes ``limit``, or when a chunk is ``timeout`` seconds late."""
-    received = 0
-    stream = request.stream().__aiter__()
-    while True:
-        try:
-            chunk = await asyncio.wait_for(stream.__anext__(), timeout)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            raise BodyTimeoutError() from None
-        received += len(chunk)
-        if received > limit:
-            raise _too_large(limit)
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    """The body as it arrives. Its size (the upload plugin's ``size_limit``) and its pace
+    (``api.body_timeout`` a chunk) are enforced in front of the admin, by the
+    :class:`cms.asgi.BodyLimit` that :meth:`admin.site.Site.asgi` puts around it."""
+    async for chunk in request.stream():
         if chunk:
             yield chunk
 

@@ -1192,26 +1192,7 @@ def main_chat(args: argparse.Namespace, keys: list[str], server_cpu: str | None,
     print_chat_sql(statements)
     print()
     print_chat_table(results, keys)
-    print(f"server memory: peak RSS (VmHWM) {result['rss_peak_mb']} MB after all scenarios "
-          f"(RSS {result['rss_start_mb']} MB at start, {result['rss_end_mb']} MB at the end)")
-    busy = {k: r["others_on_core_pct"] for k, r in results.items() if r.get("others_on_core_pct", 0) > 5}
-    if busy:
-        print("warning: other processes used the server's core during "
-              + ", ".join(f"({k}) {v}%" for k, v in busy.items())
-              + ": req/s is understated there; req/CPU-s (requests per second of server CPU) is less affected")
-    if errors:
-        print(f"server log: {len(errors)} error line(s), first: {errors[0][:300]}")
-    failed = [k for k, r in results.items() if r["non_2xx"]]
-    if failed:
-        print(f"NON-2xx RESPONSES in {', '.join(f'({k})' for k in failed)}: the figures are not valid")
-    print(f"command: {command}")
-    if args.compare:
-        print_compare(json.loads(args.compare.read_text()), result, args.compare)
-    if args.save:
-        args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps(result, indent=2))
-        print(f"saved to {args.save}")
-    return 1 if failed else 0
+    return report(result, results, errors, command, args)
 
 
 # -- main ---------------------------------------------------------------------------
@@ -1240,6 +1221,32 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         print(f"({key}) {SCENARIOS[key]:43}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
               f"{r['non_2xx']:>9}{errors:>9}{r.get('server_cpu_pct', 0):>8.0f}%{r.get('req_per_cpu_s') or 0:>10,.0f}"
               f"  {target} {'ok' if ok else 'MISSED'}")
+
+
+def report(result: dict[str, Any], results: dict[str, Any], errors: list[str], command: str,
+           args: argparse.Namespace) -> int:
+    """The end of a run, whatever the dataset: memory, warnings, the command, compare and save;
+    the exit status (1 when any scenario had non-2xx answers)."""
+    print(f"server memory: peak RSS (VmHWM) {result['rss_peak_mb']} MB after all scenarios "
+          f"(RSS {result['rss_start_mb']} MB at start, {result['rss_end_mb']} MB at the end)")
+    busy = {k: r["others_on_core_pct"] for k, r in results.items() if r.get("others_on_core_pct", 0) > 5}
+    if busy:
+        print("warning: other processes used the server's core during "
+              + ", ".join(f"({k}) {v}%" for k, v in busy.items())
+              + ": req/s is understated there; req/CPU-s (requests per second of server CPU) is less affected")
+    if errors:
+        print(f"server log: {len(errors)} error line(s), first: {errors[0][:300]}")
+    failed = [k for k, r in results.items() if r["non_2xx"]]
+    if failed:
+        print(f"NON-2xx RESPONSES in {', '.join(f'({k})' for k in failed)}: the figures are not valid")
+    print(f"command: {command}")
+    if args.compare:
+        print_compare(json.loads(args.compare.read_text()), result, args.compare)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(result, indent=2))
+        print(f"saved to {args.save}")
+    return 1 if failed else 0
 
 
 def print_compare(old: dict[str, Any], new: dict[str, Any], path: Path) -> None:
@@ -1390,26 +1397,7 @@ def main() -> int:
     }
     print()
     print_table(results)
-    print(f"server memory: peak RSS (VmHWM) {result['rss_peak_mb']} MB after all scenarios "
-          f"(RSS {result['rss_start_mb']} MB at start, {result['rss_end_mb']} MB at the end)")
-    busy = {k: r["others_on_core_pct"] for k, r in results.items() if r.get("others_on_core_pct", 0) > 5}
-    if busy:
-        print("warning: other processes used the server's core during "
-              + ", ".join(f"({k}) {v}%" for k, v in busy.items())
-              + ": req/s is understated there; req/CPU-s (requests per second of server CPU) is less affected")
-    if errors:
-        print(f"server log: {len(errors)} error line(s), first: {errors[0][:300]}")
-    failed = [k for k, r in results.items() if r["non_2xx"]]
-    if failed:
-        print(f"NON-2xx RESPONSES in {', '.join(f'({k})' for k in failed)}: the figures are not valid")
-    print(f"command: {command}")
-    if args.compare:
-        print_compare(json.loads(args.compare.read_text()), result, args.compare)
-    if args.save:
-        args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps(result, indent=2))
-        print(f"saved to {args.save}")
-    return 1 if failed else 0
+    return report(result, results, errors, command, args)
 
 
 if __name__ == "__main__":
