@@ -1006,9 +1006,9 @@ def recording_reader(project: Path, data: ChatSeeded) -> tuple[Any, Any, Any, di
     class Recording(Reader):
         statements: list[tuple[str, list[Any]]] = []
 
-        async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
-            self.statements.append((text, list(params)))
-            return await super()._fetch(text, params)
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.on_statement = lambda text, params: self.statements.append((text, list(params)))
 
     loaded = load_project(project, "develop")
     ct = loaded.registry.get("api::message.message")

@@ -6,6 +6,11 @@ with milliseconds, big integers as strings, decimals as numbers). JSON columns
 read from SQLite are embedded as-is (``orjson.Fragment``), not parsed.
 Populated relations are fetched with one query per relation and level, for
 all parent rows at once.
+
+A read is written as a *plan*: a generator that yields each statement and
+receives its rows (:data:`Plan`), so that one driver can run all of a read's
+statements (the page, each populate, the count) in a single trip to SQLite's
+worker thread instead of one trip each (:meth:`Reader._run`).
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import datetime as dt
 import decimal
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Generator, Hashable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from tortoise import Tortoise
+from tortoise.exceptions import IntegrityError, OperationalError
 
 from cms.content import ContentType
 from cms.models.fields import column_name
@@ -27,6 +33,11 @@ from cms.query.ast import And, Condition, Node, Not, Or, Pagination, Populate, Q
 from cms.query.sql import SQL, SYSTEM_COLUMNS, Compiler, Link, link, quote
 
 Document = dict[str, Any]
+T = TypeVar("T")
+#: one SQL statement and its parameters
+Step = tuple[str, list[Any]]
+#: a read: yields the statements it needs, one after the other, is sent each one's rows, returns its result
+Plan = Generator[Step, list[Any], T]
 #: the pagination of "the first match"
 FIRST = Pagination("offset", 0, 1, with_count=False)
 _IN_CHUNK = 500
@@ -71,6 +82,12 @@ class Reader:
         self.ids_first = self.dialect == "sqlite"
         #: compiled SQL and parameters by what decides them (:meth:`_statement`)
         self._statements: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+        #: each relation's :class:`Link` by (type, attribute): the models a reader serves do not change
+        self._links: dict[tuple[str, str], Link] = {}
+        #: populate statements without filters, by relation, shape and number of keys (:meth:`_children`)
+        self._populates: dict[Hashable, str] = {}
+        #: called with each statement and its parameters before it runs (benchmarks and tests record them)
+        self.on_statement: Callable[[str, list[Any]], None] | None = None
 
     def attach_sqlite(self, path: str) -> None:
         """Read from the SQLite file at ``path`` directly (see class docs)."""
@@ -85,12 +102,50 @@ class Reader:
             self._sqlite.close()
             self._sqlite = None
 
-    async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+    async def _run(self, plan: Plan[T]) -> T:
+        """Run ``plan``'s statements in order and return its result.
+
+        Through the ORM's SQLite driver (aiosqlite), every statement is a trip
+        to its worker thread and back, which costs more than the statements of
+        a page: a chat history page with its sender and attachments populated
+        took three trips, the REST page with its count two (bench/history.py).
+        The whole plan runs in one trip instead, under the driver's lock (the
+        plan's own Python work is small: shaping rows and compiling populate
+        statements). aiosqlite offers no public call for "run this function on
+        the connection's thread", so its ``_execute`` is used where it exists;
+        where it does not, and on PostgreSQL, each statement is awaited in turn
+        (:meth:`_run_each`).
+        """
         if self._sqlite is not None:
-            return self._sqlite.execute(text, params).fetchall()
+            return _drive(plan, self._sqlite, self.on_statement)
+        if self.dialect == "sqlite":
+            client = Tortoise.get_connection(self.connection_name)
+            async with client.acquire_connection() as connection:
+                execute, raw = getattr(connection, "_execute", None), getattr(connection, "_conn", None)
+                if execute is not None and raw is not None:
+                    try:
+                        return await execute(_drive, plan, raw, self.on_statement)
+                    except sqlite3.OperationalError as exc:  # as the ORM's own calls raise them
+                        raise OperationalError(exc) from exc
+                    except sqlite3.IntegrityError as exc:
+                        raise IntegrityError(exc) from exc
+        return await self._run_each(plan)
+
+    async def _run_each(self, plan: Plan[T]) -> T:
+        """Run ``plan`` one awaited statement (:meth:`_fetch`) at a time."""
+        try:
+            step = next(plan)
+            while True:
+                step = plan.send(await self._fetch(step[0], step[1]))
+        except StopIteration as stop:
+            return stop.value
+
+    async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
+        if self.on_statement is not None:
+            self.on_statement(text, params)
         connection = Tortoise.get_connection(self.connection_name)
         _, rows = await connection.execute_query(text, params)
-        return rows
+        return list(rows)
 
     def _shaper(self, ct: ContentType, fields: tuple[str, ...] | None, populate: dict[str, Populate]) -> _Shaper:
         links = tuple(self._link_columns(ct, populate))
@@ -110,26 +165,7 @@ class Reader:
         shorter than its limit ends the matches: offset + its length), else from
         :meth:`count`.
         """
-        shaper = self._shaper(ct, query.fields, query.populate)
-        columns = shaper.columns("t0")
-
-        def compile_page(sql: SQL) -> str:
-            condition = _without_implied(query.filters, extra, variables or {}) if self.ids_first else extra
-            return self.compiler.select(ct, query, columns, sql, variables, condition,
-                                        top_n_per_term=self.top_n_per_term, ids_first=self.ids_first)
-
-        kind = ("page", tuple(columns), query.sort, query.pagination, self.top_n_per_term, self.ids_first)
-        text, params = self._statement(kind, ct, query, variables, extra, compile_page)
-        rows = await self._fetch(text, params)
-        documents = [shaper.document(row) for row in rows]
-        await self._populate(ct, documents, rows, shaper, query.populate, variables)
-        total = None
-        page = query.pagination
-        if page is None or page.with_count:
-            total = _total_of_page(page, len(rows))
-            if total is None:
-                total = await self.count(ct, query, variables, extra)
-        return documents, total
+        return await self._run(self._find_many(ct, query, variables, extra))
 
     async def find_one(self, ct: ContentType, query: Query, variables: dict[str, Any] | None = None,
                        extra: Node | None = None) -> Document | None:
@@ -147,12 +183,37 @@ class Reader:
         for one of my rooms is the count of ``room = ?``, which an index
         answers alone, where the full condition reads every row of the room.
         """
+        return await self._run(self._count(ct, query, variables, extra))
+
+    def _find_many(self, ct: ContentType, query: Query, variables: dict[str, Any] | None,
+                   extra: Node | None) -> Plan[tuple[list[Document], int | None]]:
+        shaper = self._shaper(ct, query.fields, query.populate)
+        columns = shaper.columns("t0")
+
+        def compile_page(sql: SQL) -> str:
+            condition = _without_implied(query.filters, extra, variables or {}) if self.ids_first else extra
+            return self.compiler.select(ct, query, columns, sql, variables, condition,
+                                        top_n_per_term=self.top_n_per_term, ids_first=self.ids_first)
+
+        kind = ("page", tuple(columns), query.sort, query.pagination, self.top_n_per_term, self.ids_first)
+        rows = yield self._statement(kind, ct, query, variables, extra, compile_page)
+        documents = [shaper.document(row) for row in rows]
+        yield from self._populate(ct, documents, rows, shaper, query.populate, variables)
+        total = None
+        page = query.pagination
+        if page is None or page.with_count:
+            total = _total_of_page(page, len(rows))
+            if total is None:
+                total = yield from self._count(ct, query, variables, extra)
+        return documents, total
+
+    def _count(self, ct: ContentType, query: Query, variables: dict[str, Any] | None,
+               extra: Node | None) -> Plan[int]:
         def compile_count(sql: SQL) -> str:
             condition = _without_implied(query.filters, extra, variables or {})
             return self.compiler.count(ct, query, sql, variables, condition)
 
-        text, params = self._statement(("count",), ct, query, variables, extra, compile_count)
-        rows = await self._fetch(text, params)
+        rows = yield self._statement(("count",), ct, query, variables, extra, compile_count)
         return int(rows[0][0])
 
     def _statement(self, kind: tuple[Any, ...], ct: ContentType, query: Query, variables: dict[str, Any] | None,
@@ -197,10 +258,13 @@ class Reader:
 
     def _link(self, ct: ContentType, name: str) -> Link:
         """Relation ``name`` of ``ct`` seen from its related rows, aliased ``t0`` (join table ``j``)."""
-        return link(self.compiler.models.storage(ct.uid, name), "", "t0", "j")
+        found = self._links.get((ct.uid, name))
+        if found is None:
+            found = self._links[(ct.uid, name)] = link(self.compiler.models.storage(ct.uid, name), "", "t0", "j")
+        return found
 
-    async def _populate(self, ct: ContentType, documents: list[Document], rows: list[Any], shaper: _Shaper,
-                        populate: dict[str, Populate], variables: dict[str, Any] | None) -> None:
+    def _populate(self, ct: ContentType, documents: list[Document], rows: list[Any], shaper: _Shaper,
+                  populate: dict[str, Populate], variables: dict[str, Any] | None) -> Plan[None]:
         if not documents or not populate:
             return
         registry = self.compiler.registry
@@ -218,12 +282,14 @@ class Reader:
             by_key: dict[Any, list[Document]] = defaultdict(list)
             child_docs: list[Document] = []
             child_rows: list[Any] = []
+            document_of = child.document
             for chunk in _chunks(sorted(set(keys) - {None})):
-                for row in await self._children(target, child_query, child, chunk, rows_link, variables):
-                    doc = child.document(row)
+                found = yield self._children(target, child_query, child, chunk, rows_link, variables)
+                docs = [document_of(row) for row in found]
+                for row, doc in zip(found, docs):
                     by_key[row[-1]].append(doc)
-                    child_docs.append(doc)
-                    child_rows.append(row)
+                child_docs += docs
+                child_rows += found
             if attr.is_to_many:
                 for document, key in zip(documents, keys):
                     document[name] = by_key.get(key, [])
@@ -231,11 +297,19 @@ class Reader:
                 first = {key: related[0] for key, related in by_key.items()}
                 for document, key in zip(documents, keys):
                     document[name] = first.get(key)
-            await self._populate(target, child_docs, child_rows, child, spec.populate, variables)
+            yield from self._populate(target, child_docs, child_rows, child, spec.populate, variables)
 
-    async def _children(self, target: ContentType, query: Query, shaper: _Shaper, keys: list[Any],
-                        rows_link: Link, variables: dict[str, Any] | None) -> list[Any]:
-        """Rows of ``target`` linked to the parent ``keys``, each ending with its parent key."""
+    def _children(self, target: ContentType, query: Query, shaper: _Shaper, keys: list[Any],
+                  rows_link: Link, variables: dict[str, Any] | None) -> Step:
+        """The statement of the rows of ``target`` linked to the parent ``keys``, each ending with its parent key.
+
+        Without filters its text depends only on the relation, the shape and
+        how many keys there are, and its parameters are the keys: it is kept
+        (compiling it was a fifth of a chat history page's populate time).
+        """
+        kept = (target.uid, rows_link, query.sort, shaper, len(keys)) if query.filters is None else None
+        if kept is not None and (text := self._populates.get(kept)) is not None:
+            return text, list(keys)
         sql = SQL(self.dialect)
         columns = [*shaper.columns("t0"), rows_link.inner]
         # placeholders bind in text order: the key list comes first in the WHERE clause
@@ -249,7 +323,24 @@ class Reader:
         text += "".join(f" {j}" for j in joins)
         text += f" WHERE {rows_link.inner} IN ({marks})" + (f" AND ({where})" if where else "")
         text += f" ORDER BY {order}"
-        return await self._fetch(text, sql.params)
+        if kept is not None and len(sql.params) == len(keys):  # nothing bound but the keys
+            if len(self._populates) >= _STATEMENTS_MAX:
+                self._populates.clear()
+            self._populates[kept] = text
+        return text, sql.params
+
+
+def _drive(plan: Plan[T], connection: sqlite3.Connection,
+           observe: Callable[[str, list[Any]], None] | None = None) -> T:
+    """Run ``plan`` on a ``sqlite3`` connection, in the calling thread."""
+    try:
+        step = next(plan)
+        while True:
+            if observe is not None:
+                observe(step[0], step[1])
+            step = plan.send(connection.execute(step[0], step[1]).fetchall())
+    except StopIteration as stop:
+        return stop.value
 
 
 def _total_of_page(page: Pagination | None, rows: int) -> int | None:
@@ -371,6 +462,7 @@ class _Shaper:
         self._converted = [(index, name, converters[kind]) for index, (name, kind) in enumerate(zip(self._names, kinds))
                            if kind in converters]
         self._links = {column: len(self._columns) + i for i, column in enumerate(links)}
+        self.document = self._compile_document()  # type: ignore[method-assign]
 
     def columns(self, alias: str) -> list[str]:
         return [f"{alias}.{quote(c)}" for c in [*self._columns, *self._links]]
@@ -379,17 +471,41 @@ class _Shaper:
         return row[self._links[column]]
 
     def document(self, row: Any) -> Document:
-        doc = dict(zip(self._names, row))  # the link columns after the names are left out
+        """The document of ``row`` (the link columns after the names are left out)."""
+        doc = dict(zip(self._names, row))
         for index, name, convert in self._converted:
             value = row[index]
             if value is not None:
                 doc[name] = convert(value)
         return doc
 
+    def _compile_document(self) -> Callable[[Any], Document]:
+        """:meth:`document` as one dict display made for this shape.
+
+        Every row of every read goes through it (a chat history page shapes 96
+        documents: its 51 messages and their senders), and a function written
+        for the shape builds the dict in one step, without the generic loop's
+        per-column work. Keys are written with ``repr`` and values are read by
+        index, so no name from a schema becomes code.
+        """
+        converted = {index: f"_c{index}" for index, _, _ in self._converted}
+        namespace: dict[str, Any] = {f"_c{index}": convert for index, _, convert in self._converted}
+        items = []
+        for index, name in enumerate(self._names):
+            value = f"row[{index}]"
+            if index in converted:
+                value = f"(None if {value} is None else {converted[index]}({value}))"
+            items.append(f"{name!r}: {value}")
+        source = f"def document(row):\n    return {{{', '.join(items)}}}\n"
+        exec(compile(source, f"<shaper {'/'.join(self._names[:3])}...>", "exec"), namespace)  # noqa: S102
+        return namespace["document"]
+
 
 def _iso_datetime(value: Any) -> str:
     """Strapi's datetime shape: ``2024-05-01T12:30:15.123Z``."""
     if isinstance(value, str):
+        if len(value) == 32 and value[19] == "." and value.endswith("+00:00"):  # the usual: with microseconds
+            return f"{value[:10]}T{value[11:23]}Z"
         if value.endswith("+00:00") and len(value) >= 25:  # Tortoise's SQLite text, always UTC
             fraction = value[19:23] if value[19] == "." else ".000"
             return f"{value[:10]}T{value[11:19]}{fraction}Z"

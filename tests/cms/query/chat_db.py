@@ -36,7 +36,7 @@ from cms.models.migrations import Migrations
 from cms.query.ast import And, Condition, Node, Not, Query
 from cms.query.filters import parse_filters
 from cms.query.ast import bind
-from cms.query.reader import Reader
+from cms.query.reader import Plan, Reader
 from cms.query.sql import SQL, Compiler, _true_on_null, _unbound
 
 REPO = Path(__file__).resolve().parents[3]
@@ -246,6 +246,9 @@ class DatabaseReader(Reader):
         super().__init__(compiler or Compiler(REGISTRY, MODELS, db.dialect))
         self.db = db
         self.statements: list[tuple[str, list[Any]]] = []
+
+    async def _run(self, plan: Plan[T]) -> T:  # type: ignore[override]
+        return await self._run_each(plan)  # each statement through _fetch, on the test's database
 
     async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
         self.statements.append((text, list(params)))

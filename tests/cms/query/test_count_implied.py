@@ -42,10 +42,7 @@ class RecordingReader(Reader):
         super().__init__(db.compiler)
         self.attach_sqlite(db.url.removeprefix("sqlite://"))
         self.statements: list[tuple[str, list[Any]]] = []
-
-    async def _fetch(self, text: str, params: list[Any]) -> list[Any]:
-        self.statements.append((text, list(params)))
-        return await super()._fetch(text, params)
+        self.on_statement = lambda text, params: self.statements.append((text, list(params)))
 
 
 def rest(qs: str) -> Query:
