@@ -5,7 +5,9 @@ It is enabled like a plugin (``[admin] module = "admin"`` in
 services: one generic view per content type (``admin.views``, built by
 ``admin.site``), writes through the document service, lists through the
 reader, admin users with roles (``admin.auth``), settings pages for the
-super-admin (``admin.settings``) and a dashboard (``admin.dashboard``).
+super-admin (``admin.settings``; roles and API tokens in ``admin.access``,
+through ``app.service("users_permissions")`` and only with that plugin) and a
+dashboard (``admin.dashboard``).
 See admin/README.md.
 """
 

@@ -5,7 +5,11 @@ registry once at start-up and builds a view for each type; nothing is written
 per content type. Types that belong to the settings pages (permissions, API
 tokens) get no content view; the admin users' view is the super-admin's only,
 and roles may be read by every admin (to pick a user's role) but changed only
-by the super-admin.
+by the super-admin. Those types, and the settings pages of roles and API
+tokens (:mod:`admin.access`), exist only with the users_permissions plugin,
+which the admin reaches through ``app.service("users_permissions")`` and never
+by importing it: without the plugin the admin serves content and the
+remaining settings (schemas, admin users).
 
 The whole admin is a Starlette app (starlette-admin inside, the session
 middleware around it) that the plugin mounts at ``/admin``.
@@ -25,12 +29,13 @@ from starlette_admin.export import ExportConfig
 from starlette_admin.helpers import static_url
 from starlette_admin.i18n import TimezoneConfig
 
+from admin import access
 from admin.assistant import page as assistant_page
 from admin.auth import ADMIN_UID, AdminAuth
 from admin.config import AdminConfig
 from admin.dashboard import Dashboard
 from admin.media import library as media_library
-from admin.settings import ApiTokensPage, PermissionsPage, SchemasPage, users_permissions
+from admin.settings import SchemasPage
 from admin.setup import SetupPage
 from admin.urls import detail_url, edit_url
 from admin.views import ContentTypeView, Entry
@@ -130,8 +135,8 @@ class Site:
         for title, views in menus.items():
             self.admin.add_view(DropDown(title, views=list(views), icon="fa-solid fa-users"))
         settings: list[Any] = []
-        if users_permissions(app) is not None:
-            settings += [PermissionsPage(self), ApiTokensPage(self)]
+        if access.enabled(app):  # roles, grants and tokens: through the users_permissions service
+            settings += [access.PermissionsPage(self), access.ApiTokensPage(self)]
         settings.append(SchemasPage(self))
         settings += [self._views[k] for k in (self.keys.get(uid) for uid in SUPER_ADMIN_ONLY) if k]
         if (assistant := assistant_page(self)) is not None:  # the assistant plugin's settings and replies

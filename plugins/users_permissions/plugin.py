@@ -19,6 +19,7 @@ from plugins.users_permissions.ratelimit import RateLimiter
 from plugins.users_permissions.routes.auth import bind_auth_routes
 from plugins.users_permissions.routes.roles import bind_role_routes
 from plugins.users_permissions.routes.users import bind_user_routes
+from plugins.users_permissions.service import UsersPermissionsService
 from plugins.users_permissions.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ class UsersPermissions(Plugin):
 
     Other plugins never import it: they use ``app.identity`` (the
     :class:`~plugins.users_permissions.strategy.Strategy` installed here) to
-    authenticate tokens, check actions and add ``$user.*`` variables.
+    authenticate tokens, check actions and add ``$user.*`` variables, and
+    ``app.service("users_permissions")`` (:class:`~plugins.users_permissions.service.UsersPermissionsService`:
+    roles, grants, API tokens) for the admin's settings pages.
     """
 
     name = "users_permissions"
@@ -58,6 +61,7 @@ class UsersPermissions(Plugin):
         bind_auth_routes(self)
         bind_user_routes(self)
         bind_role_routes(self)
+        app.provide("users_permissions", UsersPermissionsService(self))
 
     def add_commands(self, commands: Any) -> None:
         from plugins.users_permissions.cli import add_commands
