@@ -26,7 +26,7 @@ from cms.query.ast import Condition, Pagination, Populate, Query, SortKey
 from cms.query.reader import Reader, _iso_datetime, _Shaper
 from cms.query.sql import Compiler
 from tests.cms.query.chat_db import (
-    MESSAGE, MODELS, REGISTRY, ChatDatabase, DatabaseReader, chat_database, message_grant, run,
+    DATA_VERSION, MESSAGE, MODELS, REGISTRY, ChatDatabase, DatabaseReader, chat_database, message_grant, run,
 )
 from tests.cms.query.test_count_implied import MINE
 from tests.cms.query.test_sql_plans import seed
@@ -58,7 +58,7 @@ def through_the_orm(db: ChatDatabase, query: Query) -> tuple[tuple[list[dict[str
                                     "use_tz": True, "timezone": "UTC"})
         try:
             reader = Reader(Compiler(REGISTRY, MODELS, "sqlite"))
-            reader.on_statement = lambda text, params: statements.append(text)
+            reader.on_statement = lambda text, params: text == DATA_VERSION or statements.append(text)
             return await reader.find_many(MESSAGE, query, MINE, message_grant())
         finally:
             await Tortoise.close_connections()
@@ -160,3 +160,53 @@ def test_kept_populate_statements_follow_the_shape_and_the_keys(db: ChatDatabase
     other = Query(filters=Condition(("sender", "id"), "$eq", 4), populate={"sender": Populate(fields=("email",))})
     third = run(reader.find_many(MESSAGE, other, MINE, message_grant()))
     assert third[0] and {d["sender"]["id"] for d in third[0]} == {4}
+
+
+def test_a_kept_count_never_outlives_a_write(db: ChatDatabase) -> None:
+    """Catches a count kept past a write: by the reader's own connection (committed or inside an open
+    transaction), or by another connection (another process, the direct-reads file)."""
+    query = Query(filters=Condition(("room",), "$eq", "room-kept"), pagination=Pagination("offset", 0, 1, True))
+    at = "2024-01-01 00:00:00+00:00"
+
+    def insert(number: int) -> str:
+        return (f"INSERT INTO messages (id, document_id, text, room, created_at, updated_at) VALUES "
+                f"({900_000 + number}, 'kept{number:020d}', 'kept', 'room-kept', '{at}', '{at}')")
+
+    async def scenario() -> list[int]:
+        await Tortoise.init(config={"connections": {"default": db.url},
+                                    "apps": {"models": {"models": [MODELS.module_name], "default_connection": "default"}},
+                                    "use_tz": True, "timezone": "UTC"})
+        seen = []
+        try:
+            reader = Reader(Compiler(REGISTRY, MODELS, "sqlite"))
+            ran: list[str] = []
+            reader.on_statement = lambda text, params: ran.append(text)
+
+            async def total() -> int:
+                documents, counted = await reader.find_many(MESSAGE, query)
+                return counted
+
+            connection = Tortoise.get_connection("default")
+            for number in range(2):  # a page of one: the total needs a count
+                await connection.execute_query(insert(number))
+            seen.append(await total())
+            ran.clear()
+            seen.append(await total())  # nothing written: the kept count, no COUNT run
+            assert not any(text.startswith("SELECT COUNT") for text in ran)
+            await connection.execute_query(insert(2))  # the reader's own connection
+            seen.append(await total())
+            db.fetch(insert(3))  # another connection commits
+            seen.append(await total())
+            from tortoise.transactions import in_transaction
+            async with in_transaction() as tx:  # inside a transaction, its own rows
+                await tx.execute_query(insert(4))
+                documents, inside = await Reader(Compiler(REGISTRY, MODELS, "sqlite")).find_many(MESSAGE, query)
+                seen.append(inside)
+            seen.append(await total())
+            db.fetch("DELETE FROM messages WHERE room = 'room-kept'")
+            seen.append(await total())
+        finally:
+            await Tortoise.close_connections()
+        return seen
+
+    assert asyncio.run(scenario()) == [2, 2, 3, 4, 5, 5, 0]

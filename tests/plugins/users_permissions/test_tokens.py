@@ -101,6 +101,16 @@ def test_a_jwt_signed_with_the_project_secret_is_accepted(up: Project, ada: Acco
     assert me(up, token) == 200
 
 
+def test_a_jwt_accepted_once_is_still_refused_when_it_expires(up: Project, ada: Account) -> None:
+    """Catches the server's cache of verified JWTs answering for a token past its ``exp``."""
+    now = int(time.time())
+    token = jwt.encode({"id": ada.id, "iat": now, "exp": now + 2}, up.secrets()["jwt_secret"], algorithm="HS256")
+    assert me(up, token) == 200
+    assert me(up, token) == 200  # the second one from the cache
+    time.sleep(max(0.0, now + 2.05 - time.time()))
+    assert me(up, token) == (401, "UnauthorizedError", "Token expired")
+
+
 @pytest.mark.parametrize("header", [
     "Basic YWRhOnNlY3JldA==", "Bearer", "Token abc", "bearer",
 ])
