@@ -69,15 +69,75 @@ def test_one_to_one_from_the_inverse_side(api: httpx.Client, blog: dict[str, Any
     assert populated(api, "profiles", p["documentId"], "writer")["name"] == "Fay"
 
 
+MISSING = "x" * 24
+
+
+def snapshot(api: httpx.Client, plural: str, document_id: str, relation: str) -> dict[str, Any]:
+    """An entry as stored, with ``relation`` populated (to compare before and after a refused write)."""
+    response = api.get(f"/api/{plural}/{document_id}?populate={relation}")
+    assert response.status_code == 200, response.text
+    return dict(response.json()["data"])
+
+
+def matching(api: httpx.Client, plural: str, field: str, value: str) -> list[dict[str, Any]]:
+    response = api.get(f"/api/{plural}", params={f"filters[{field}][$eq]": value})
+    assert response.status_code == 200, response.text
+    return list(response.json()["data"])
+
+
+def not_found(document_id: str) -> dict[str, Any]:
+    """Strapi v5's answer to a relation naming a document that does not exist."""
+    return {"status": 400, "name": "ValidationError", "details": {},
+            "message": f'Document with id "{document_id}", locale "null" not found'}
+
+
 def test_relation_to_a_missing_document_is_a_400_and_writes_nothing(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """Catches a write that stores the entry (or its other fields, or the relations named before the
+    missing one) before finding that a related document does not exist."""
+    writer = create(api, "writers", {"name": "Hal", "tags": [blog["tags"]["poetry"]["documentId"]]})
+    book = create(api, "books", {"title": "Kept", "writer": writer["documentId"]})
+    book_before = snapshot(api, "books", book["documentId"], "writer")
+    writer_before = snapshot(api, "writers", writer["documentId"], "tags")
     before = api.get("/api/books?pagination[withCount]=true").json()["meta"]["pagination"]["total"]
-    response = api.post("/api/books", json={"data": {"title": "Orphan", "writer": "x" * 24}})
-    assert response.status_code == 400
-    assert response.json()["error"]["name"] == "ValidationError"
-    after = api.get("/api/books").json()["meta"]["pagination"]["total"]
-    assert after == before
+
+    response = api.post("/api/books", json={"data": {"title": "Orphan", "writer": MISSING}})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == not_found(MISSING)
+    assert api.get("/api/books").json()["meta"]["pagination"]["total"] == before
+    assert matching(api, "books", "title", "Orphan") == []
+
+    response = put(api, "books", book["documentId"], {"title": "Renamed", "writer": MISSING})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == not_found(MISSING)
+    assert snapshot(api, "books", book["documentId"], "writer") == book_before
+    assert book_before["title"] == "Kept" and book_before["writer"]["name"] == "Hal"
+
+    response = put(api, "writers", writer["documentId"],
+                   {"name": "Hal II", "tags": {"connect": [blog["tags"]["sf"]["documentId"], MISSING]}})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == not_found(MISSING)
+    assert snapshot(api, "writers", writer["documentId"], "tags") == writer_before
+    assert writer_before["name"] == "Hal" and labels(writer_before["tags"]) == ["poetry"]
 
 
 def test_set_cannot_be_mixed_with_connect(api: httpx.Client, blog: dict[str, Any]) -> None:
+    """Catches a mixed set/connect that is refused only after the entry (or a relation) was written,
+    or refused with another error than Strapi's ValidationError naming the relation."""
+    def refused_mix(value: dict[str, Any]) -> dict[str, Any]:
+        message = "Cannot use set together with connect or disconnect"
+        return {"status": 400, "name": "ValidationError", "message": message, "details": {"errors": [
+            {"path": ["tags"], "message": message, "name": "ValidationError", "value": value}]}}
+
     response = api.post("/api/writers", json={"data": {"name": "Gus", "tags": {"set": [], "connect": []}}})
-    assert response.status_code == 400
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == refused_mix({"set": [], "connect": []})
+    assert matching(api, "writers", "name", "Gus") == []
+
+    writer = create(api, "writers", {"name": "Ida", "tags": [blog["tags"]["poetry"]["documentId"]]})
+    before = snapshot(api, "writers", writer["documentId"], "tags")
+    mixed = {"set": [], "connect": [blog["tags"]["sf"]["documentId"]]}
+    response = put(api, "writers", writer["documentId"], {"name": "Ida II", "tags": mixed})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == refused_mix(mixed)
+    assert snapshot(api, "writers", writer["documentId"], "tags") == before
+    assert before["name"] == "Ida" and labels(before["tags"]) == ["poetry"]

@@ -337,29 +337,39 @@ def test_an_uncastable_value_names_key_and_value() -> None:
     assert error.details == {"key": "views", "path": "views", "value": "ten", "source": "query", "param": "filters"}
 
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("age", "1.5"), ("age", "1e3"), ("score", "nan"), ("score", "x"), ("balance", "Infinity"),
-    ("active", "yes"), ("birthday", "2024-02-30"), ("lastLoginAt", "yesterday"), ("wakeUp", "7h"),
-    ("wakeUp", "25:00"), ("id", "abc"),
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("age", "1.5", "an integer"), ("age", "1e3", "an integer"), ("score", "nan", "a number"),
+    ("score", "x", "a number"), ("balance", "Infinity", "a decimal number"), ("active", "yes", "true or false"),
+    ("birthday", "2024-02-30", "a date (YYYY-MM-DD)"), ("lastLoginAt", "yesterday", "an ISO 8601 date or datetime"),
+    ("wakeUp", "7h", "a time (HH:MM:SS)"), ("wakeUp", "25:00", "a time (HH:MM:SS)"), ("id", "abc", "an integer"),
 ])
-def test_every_type_rejects_values_it_cannot_hold(name: str, text: str) -> None:
-    assert rejected(f"filters[{name}][$eq]={text}", USER).details["value"] == text
+def test_every_type_rejects_values_it_cannot_hold(name: str, text: str, expected: str) -> None:
+    """Catches a value refused for another reason than its type (the message names key, value and type)."""
+    error = rejected(f"filters[{name}][$eq]={text}", USER)
+    assert error.message == f'Invalid value "{text}" for key {name}: expected {expected}'
+    assert error.details == {"key": name, "path": name, "value": text, "source": "query", "param": "filters"}
 
 
 def test_null_operators_reject_anything_but_a_boolean() -> None:
+    """Catches a bare ``$null`` (no value) refused for another reason, or taken as true."""
     assert rejected("filters[body][$null]=maybe").message == (
         'Invalid value "maybe" for $null at body: expected true or false')
-    rejected("filters[body][$null]")
+    assert rejected("filters[body][$null]").message == 'Invalid value null for $null at body: expected true or false'
 
 
 def test_between_needs_exactly_two_values() -> None:
+    """Catches three values refused for another reason than their count."""
     assert rejected("filters[views][$between]=1").message == (
         'Invalid value "1" for $between at views: expected two values')
-    rejected("filters[views][$between][0]=1&filters[views][$between][1]=2&filters[views][$between][2]=3")
+    error = rejected("filters[views][$between][0]=1&filters[views][$between][1]=2&filters[views][$between][2]=3")
+    assert error.message == 'Invalid value ["1", "2", "3"] for $between at views: expected two values'
 
 
 def test_in_rejects_an_object() -> None:
-    rejected("filters[id][$in][a]=1")
+    """Catches an object under $in refused for another reason than not being a list."""
+    error = rejected("filters[id][$in][a]=1")
+    assert error.message == 'Invalid value {"a": "1"} for $in at id: expected a list of values'
+    assert error.details == {"key": "$in", "path": "id", "value": {"a": "1"}, "source": "query", "param": "filters"}
 
 
 def test_operators_other_than_eq_and_ne_need_a_value() -> None:
@@ -367,7 +377,9 @@ def test_operators_other_than_eq_and_ne_need_a_value() -> None:
 
 
 def test_a_nested_object_where_a_value_is_expected_is_rejected() -> None:
-    rejected("filters[title][$eq][x]=1")
+    """Catches an object under $eq refused for another reason than not being a single value."""
+    assert rejected("filters[title][$eq][x]=1").message == (
+        'Invalid value {"x": "1"} for $eq at title: expected a single value')
 
 
 def test_string_operators_apply_to_string_attributes_only() -> None:
@@ -386,12 +398,17 @@ def test_filters_must_be_an_object() -> None:
 
 
 def test_logical_operators_need_a_list() -> None:
+    """Catches an object under $and refused for another reason than not being a list."""
     assert rejected("filters[$or]=x").message == 'Invalid value "x" for $or: expected a list of filters'
-    rejected("filters[$and][title]=x")
+    assert rejected("filters[$and][title]=x").message == (
+        'Invalid value {"title": "x"} for $and: expected a list of filters')
 
 
 def test_a_list_of_scalars_where_groups_are_expected_is_rejected() -> None:
-    rejected("filters[$or][0]=x")
+    """Catches a scalar in a $or list refused for another reason than not being a filter object."""
+    error = rejected("filters[$or][0]=x")
+    assert error.message == 'Invalid filters: expected an object, got "x"'
+    assert error.details == {"path": None, "source": "query", "param": "filters"}
 
 
 def test_nesting_deeper_than_the_guard_is_rejected_not_a_recursion_error() -> None:
@@ -403,13 +420,17 @@ def test_nesting_deeper_than_the_guard_is_rejected_not_a_recursion_error() -> No
 
 
 def test_nesting_within_the_guard_is_fine() -> None:
+    """Catches deep nesting parsed into anything but the 15 negations of the one condition."""
     raw: Any = {"title": "x"}
+    expected: Any = Condition(("title",), "$eq", "x")
     for _ in range(15):
         raw = {"$not": raw}
-    assert parse(raw) is not None
+        expected = Not(expected)
+    assert parse(raw) == expected
 
 
 def test_the_where_name_appears_in_details() -> None:
-    with pytest.raises(ValidationError) as caught:
+    """Catches an error about an unknown key that does not name it, or names the wrong parameter."""
+    with pytest.raises(ValidationError, match="^Invalid key nope$") as caught:
         parse({"nope": 1}, where="condition")
-    assert caught.value.details["param"] == "condition"
+    assert caught.value.details == {"key": "nope", "path": None, "source": "query", "param": "condition"}

@@ -19,9 +19,13 @@ def page(qs: str, **limits: Any) -> Pagination:
 
 
 def failure(qs: str, **limits: Any) -> PaginationError:
+    """The PaginationError of ``qs``: a 400 whose details name the pagination parameter."""
     with pytest.raises(PaginationError) as caught:
         query(qs, limits=Limits(**limits))
-    return caught.value
+    error = caught.value
+    assert error.name == "PaginationError" and error.status == 400, error
+    assert error.details.get("source", "query") == "query" and error.details.get("param", "pagination") == "pagination"
+    return error
 
 
 def test_the_default_is_page_one_of_the_default_limit() -> None:
@@ -93,9 +97,12 @@ def test_with_count_alone_stays_in_page_mode() -> None:
 
 
 def test_an_invalid_with_count_is_strapis_validation_error() -> None:
+    """Catches a bad withCount refused as another error, or without naming the key."""
     with pytest.raises(ValidationError) as caught:
         query("pagination[withCount]=maybe")
+    assert type(caught.value) is ValidationError and caught.value.status == 400
     assert caught.value.message == 'Invalid withCount parameter. Expected "t","1","true","false","0","f"'
+    assert caught.value.details == {"key": "withCount", "source": "query", "param": "pagination"}
 
 
 def test_mixing_page_and_offset_is_a_pagination_error() -> None:
@@ -129,12 +136,17 @@ def test_invalid_numbers_are_pagination_errors(qs: str, message: str) -> None:
 
 
 def test_nested_values_are_pagination_errors() -> None:
-    assert failure("pagination[pageSize][0]=1").message.startswith("Invalid 'pageSize' parameter")
+    """Catches a list where a number is expected refused for another reason than its type (or accepted)."""
+    error = failure("pagination[pageSize][0]=1")
+    assert error.message.startswith("Invalid 'pageSize' parameter. Expected an integer > 0, received: ")
+    assert error.details == {"key": "pageSize", "source": "query", "param": "pagination"}
 
 
 def test_an_unknown_key_is_a_pagination_error() -> None:
+    """Catches an unknown pagination key that is ignored, or refused without naming it."""
     error = failure("pagination[offset]=3")
     assert error.message == "Invalid pagination attribute offset. Expected page, pageSize, start, limit or withCount"
+    assert error.details == {"key": "offset", "source": "query", "param": "pagination"}
 
 
 def test_pagination_must_be_an_object() -> None:

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from cms.errors import PaginationError, ValidationError
 from cms.content import ContentType
-from cms.query.ast import OPERATORS, Condition, Pagination, Populate, Query, SortKey
+from cms.query.ast import OPERATORS, And, Condition, Not, Or, Pagination, Populate, Query, SortKey
 from cms.query.params import ALLOWED_KEYS, Limits, parse_query
+from cms.query.qs import parse_qs
+from cms.query.values import SYSTEM_ATTRIBUTES
 from tests.cms.query.schemas import ARTICLE, LIMITS, REGISTRY, SCHEMAS, can_read, query
 
 
@@ -21,8 +23,11 @@ def rejected(qs: str, **options: Any) -> ValidationError:
     return caught.value
 
 
+DEFAULT_LIST = Query(pagination=Pagination("page", 0, 25, True, page=1, page_size=25))
+
+
 def test_an_empty_query_is_the_default_list() -> None:
-    assert query("") == Query(pagination=Pagination("page", 0, 25, True, page=1, page_size=25))
+    assert query("") == DEFAULT_LIST
 
 
 def test_a_full_query() -> None:
@@ -49,8 +54,11 @@ def test_unknown_top_level_keys_are_ignored_when_not_strict() -> None:
 
 
 def test_every_key_strapi_allows_is_accepted() -> None:
+    """Catches a parser that refuses one of Strapi's keys, or lets the ignored root-level ones
+    (start, limit, count, ordering, status, locale, publicationFilter) change the query."""
     assert ALLOWED_KEYS >= {"filters", "sort", "pagination", "fields", "populate", "_q", "status", "locale"}
-    query("status=published&locale=fr&publicationFilter=never-published&count=true&ordering=x&start=3&limit=4")
+    assert query("status=published&locale=fr&publicationFilter=never-published&count=true&ordering=x"
+                 "&start=3&limit=4") == query("") == DEFAULT_LIST
 
 
 def test_status_and_locale_are_accepted_and_ignored() -> None:
@@ -99,11 +107,85 @@ def test_errors_come_in_strapis_order_filters_first() -> None:
 
 
 def test_the_query_must_be_a_mapping() -> None:
-    with pytest.raises(ValidationError):
+    """Catches a non-mapping query refused with another error than Strapi-style "Invalid query"."""
+    with pytest.raises(ValidationError, match="^Invalid query$") as caught:
         parse_query(ARTICLE, ["filters"], registry=REGISTRY, limits=LIMITS)  # type: ignore[arg-type]
+    assert caught.value.details == {"source": "query"}
 
 
 # -- never a 500 ----------------------------------------------------------------------------------
+
+def assert_fits(ct: ContentType, raw: Any, result: Query, action: str = "find", limits: Limits = LIMITS) -> None:
+    """``result``, parsed from ``raw`` for ``ct``, holds only what ``raw`` asked and ``ct`` allows: each part
+    missing from ``raw`` is its default, and every path names attributes the caller may see (relations it
+    may read, then a scalar; sorts only through to-one relations; populate only relations)."""
+    assert isinstance(result, Query)
+    if raw.get("filters") is None:
+        assert result.filters is None, result
+    if raw.get("sort") is None:
+        assert result.sort == (), result
+    if raw.get("fields") is None:
+        assert result.fields is None, result
+    if raw.get("populate") is None:
+        assert result.populate == {}, result
+    q = raw.get("_q")
+    assert result.search == (q if isinstance(q, str) and q else None), result
+    if action == "findOne":
+        assert result.pagination is None, result
+    elif raw.get("pagination") is None:
+        assert result.pagination == DEFAULT_LIST.pagination, result
+    else:
+        pagination = result.pagination
+        assert pagination is not None and pagination.offset >= 0, result
+        assert pagination.limit is not None and 1 <= pagination.limit <= limits.max_limit, result
+        if pagination.mode == "page":
+            assert pagination.page >= 1 and pagination.limit == pagination.page_size, result
+            assert pagination.offset == (pagination.page - 1) * pagination.page_size, result
+    _assert_parts_fit(ct, result.filters, result.sort, result.fields, result.populate)
+
+
+def _assert_parts_fit(ct: ContentType, filters: Any, sort: tuple[SortKey, ...], fields: tuple[str, ...] | None,
+                      populate: dict[str, Populate]) -> None:
+    def walk(path: tuple[str, ...], to_one: bool) -> None:
+        assert path, "an empty path"
+        current = ct
+        for name in path[:-1]:
+            attr = current.attributes.get(name)
+            assert attr is not None and attr.is_relation and not attr.hidden, (current.uid, path)
+            assert not (to_one and attr.is_to_many), ("sorted through a to-many relation", path)
+            uid = REGISTRY.resolve(attr.target) if attr.target else None
+            assert uid is not None and can_read(uid), ("a relation the caller may not read", path)
+            current = REGISTRY.get(uid)
+        leaf = current.attributes.get(path[-1]) or SYSTEM_ATTRIBUTES.get(path[-1])
+        assert leaf is not None and not leaf.hidden, (current.uid, path)
+        assert leaf.is_scalar or not to_one, ("sorted on a relation", path)
+
+    def conditions(node: Any) -> None:
+        if isinstance(node, Condition):
+            assert node.operator in OPERATORS, node
+            walk(node.path, to_one=False)
+        elif isinstance(node, (And, Or)):
+            for item in node.items:
+                conditions(item)
+        else:
+            assert isinstance(node, Not), node
+            conditions(node.item)
+
+    if filters is not None:
+        conditions(filters)
+    for key in sort:
+        walk(key.path, to_one=True)
+    for name in fields or ():
+        attr = ct.attributes.get(name) or SYSTEM_ATTRIBUTES.get(name)
+        assert attr is not None and attr.is_scalar and not attr.hidden and name not in ("id", "documentId"), fields
+    for name, nested in populate.items():
+        attr = ct.attributes.get(name)
+        assert attr is not None and attr.is_relation and not attr.hidden, (ct.uid, name)
+        uid = REGISTRY.resolve(attr.target) if attr.target else None
+        assert uid is not None and can_read(uid), ("populated a relation the caller may not read", name)
+        assert isinstance(nested, Populate), nested
+        _assert_parts_fit(REGISTRY.get(uid), nested.filters, nested.sort, nested.fields, nested.populate)
+
 
 _NAMES = sorted({name for schema in SCHEMAS.values() for name in schema["attributes"]}
                 | {"id", "documentId", "createdAt", "nope"})
@@ -128,6 +210,8 @@ _QUERIES = st.dictionaries(st.sampled_from(sorted(ALLOWED_KEYS | {"where"})), _T
 def test_any_input_gives_a_query_or_a_400_never_another_exception(
     raw: dict[str, Any], uid: str, action: str, strict: bool
 ) -> None:
+    """Catches a parser that crashes, or accepts a query but returns parts it was not asked for or that
+    the schema does not allow (see :func:`assert_fits`)."""
     ct = REGISTRY.get(uid)
     try:
         result = parse_query(ct, raw, registry=REGISTRY, limits=Limits(), action=action,  # type: ignore[arg-type]
@@ -135,7 +219,7 @@ def test_any_input_gives_a_query_or_a_400_never_another_exception(
     except (ValidationError, PaginationError) as error:
         assert error.status == 400 and error.message
         return
-    assert isinstance(result, Query)
+    assert_fits(ct, raw, result, action, Limits())
 
 
 _OPERATOR_NAMES = sorted(OPERATORS)
@@ -187,6 +271,8 @@ def populate_trees(draw: Any, ct: ContentType, depth: int = 0) -> Any:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), uid=_TYPES)
 def test_any_filters_or_populate_give_a_query_or_a_400(data: Any, uid: str) -> None:
+    """Catches a parser that crashes on deep filters/populate, or accepts them with paths the schema does
+    not have (see :func:`assert_fits`)."""
     ct = REGISTRY.get(uid)
     raw = {"filters": data.draw(filter_trees(ct)), "populate": data.draw(populate_trees(ct))}
     try:
@@ -194,15 +280,19 @@ def test_any_filters_or_populate_give_a_query_or_a_400(data: Any, uid: str) -> N
     except (ValidationError, PaginationError) as error:
         assert error.status == 400 and error.message
         return
-    assert isinstance(result, Query)
+    assert_fits(ct, raw, result)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.text(alphabet="[]$0123abcdefilnoprstuqwy.:,*=&%", max_size=40),
                           st.text(max_size=10)), max_size=6))
 def test_any_query_string_gives_a_query_or_a_400(pairs: list[tuple[str, str]]) -> None:
+    """Catches a parser that crashes on a query string, refuses one without a 400 and a message, or
+    accepts one with parts the string did not ask for (see :func:`assert_fits`)."""
     qs = "&".join(f"{k}={v}" for k, v in pairs)
     try:
-        query(qs, strict=False)
-    except (ValidationError, PaginationError):
-        pass
+        result = query(qs, strict=False)
+    except (ValidationError, PaginationError) as error:
+        assert error.status == 400 and error.message
+        return
+    assert_fits(ARTICLE, parse_qs(qs, strict_null_handling=True), result)

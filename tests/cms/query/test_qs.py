@@ -332,7 +332,47 @@ def test_any_bracket_soup_parses_to_dicts_lists_and_strings(query: str) -> None:
 
 @given(st.text(alphabet="[]=&%+ab0159$", max_size=80), st.integers(-2, 25), st.integers(-2, 120))
 def test_any_limits_are_accepted(query: str, depth: int, array_limit: int) -> None:
-    assert isinstance(parse_qs(query, depth=depth, array_limit=array_limit), dict)
+    """Catches limits that crash the parser, leak non-string values, or matter where they must not:
+    every depth below 1 is depth 0, every negative array limit is -1, and a query without brackets
+    parses the same whatever the limits."""
+    parsed = parse_qs(query, depth=depth, array_limit=array_limit)
+    assert _only_dicts_lists_and_strings(parsed)
+    assert parsed == parse_qs(query, depth=max(depth, 0), array_limit=max(array_limit, -1))
+    if "[" not in query:
+        assert parsed == parse_qs(query)
+
+
+_NAMES = st.text(alphabet="ab$", min_size=1, max_size=3)
+_SEGMENTS = st.lists(st.one_of(st.just("[]"), st.integers(0, 150).map(lambda i: f"[{i}]"),
+                               _NAMES.map(lambda name: f"[{name}]")), max_size=6)
+
+
+def _expected_parse(name: str, segments: list[str], value: str, depth: int, array_limit: int) -> dict[str, Any]:
+    """What qs 6.11 makes of the one parameter ``name<segments>=value``: at most ``depth`` segments are
+    parsed (the rest is one literal key; none at all below depth 1), ``[]`` is a list, ``[i]`` a list
+    when ``i <= array_limit`` (its hole-free form: ``[value]``) and a key otherwise."""
+    if depth <= 0:
+        return {name + "".join(segments): value}
+    chain = segments if len(segments) <= depth else [*segments[:depth], "[" + "".join(segments[depth:]) + "]"]
+    leaf: Any = value
+    for segment in reversed(chain):
+        inner = segment[1:-1]
+        if segment == "[]":
+            leaf = leaf if isinstance(leaf, list) else [leaf]  # [].concat(leaf)
+        elif inner.isdigit() and int(inner) <= array_limit:
+            leaf = [leaf]
+        else:
+            leaf = {inner: leaf}
+    return {name: leaf}
+
+
+@given(_NAMES, _SEGMENTS, st.text(alphabet="ab1$", min_size=1, max_size=4), st.integers(-2, 8), st.integers(-2, 120))
+def test_one_parameter_parses_exactly_under_any_limits(name: str, segments: list[str], value: str, depth: int,
+                                                       array_limit: int) -> None:
+    """Catches a depth or array limit applied off by one, or ignored (see :func:`_expected_parse`)."""
+    query = name + "".join(segments) + "=" + value
+    assert parse_qs(query, depth=depth, array_limit=array_limit) == \
+        _expected_parse(name, segments, value, depth, array_limit)
 
 
 # --- encode_qs --------------------------------------------------------------------------

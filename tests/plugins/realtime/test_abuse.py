@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import string
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -288,40 +289,92 @@ async def test_a_packet_beyond_max_packet_bytes_drops_only_that_connection(serve
 
 # -- rate limit ---------------------------------------------------------------------------------------
 
+RATE_LIMITED = {"ok": False, "error": {"name": "rate_limited", "message": "You are sending too fast; slow down"}}
+
+
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
-    with chat_server(tmp_path_factory, "send_rate = 2.0\nsend_burst = 3", name="ratelimit") as running:
+    # a burst of 3, then one more send per 1000 s: within a test the bucket never refills, so what is
+    # accepted does not depend on how fast the sends follow each other
+    with chat_server(tmp_path_factory, "send_rate = 0.001\nsend_burst = 3", name="ratelimit") as running:
         yield running
 
 
-async def test_each_socket_may_send_a_burst_then_at_the_sustained_rate(slow_server: ChatServer, connect: Connect) -> None:
+@pytest.fixture(scope="module")
+def refill_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
+    with chat_server(tmp_path_factory, "send_rate = 5.0\nsend_burst = 2", name="refill") as running:
+        yield running
+
+
+async def test_each_socket_may_send_a_burst_then_is_refused(slow_server: ChatServer, connect: Connect) -> None:
+    """Catches a send budget that is not enforced, is off by one, is shared by a user's sockets, or
+    stores refused messages (the bucket does not refill during the test, so no timing is involved)."""
     user = await slow_server.register()
+    room = unique("rate")
     socket = await connect(slow_server, user.jwt)
-    await socket.ok("chat:join", {"room": "rate"})
-    answers = [await socket.call("chat:send", {"room": "rate", "text": f"r{i}"}) for i in range(6)]
-    assert [a["ok"] for a in answers] == [True, True, True, False, False, False]
-    assert {a["error"]["name"] for a in answers[3:]} == {"rate_limited"}
-    assert [m["text"] for m in await slow_server.messages("room = $1", "rate")] == ["r0", "r1", "r2"]
+    await socket.ok("chat:join", {"room": room})
+    answers = [await socket.call("chat:send", {"room": room, "text": f"r{i}"}) for i in range(6)]
+    assert [a["ok"] for a in answers] == [True, True, True, False, False, False], answers
+    assert [a["data"]["text"] for a in answers[:3]] == ["r0", "r1", "r2"]
+    assert answers[3:] == [RATE_LIMITED] * 3
+    assert [m["text"] for m in await slow_server.messages("room = $1", room)] == ["r0", "r1", "r2"]
 
     other_socket = await connect(slow_server, user.jwt)  # the budget is per socket
-    await other_socket.ok("chat:join", {"room": "rate"})
-    await other_socket.ok("chat:send", {"room": "rate", "text": "from another socket"})
+    await other_socket.ok("chat:join", {"room": room})
+    assert (await other_socket.ok("chat:send", {"room": room, "text": "from another socket"}))["text"] == \
+        "from another socket"
+    assert await socket.call("chat:send", {"room": room, "text": "still too many"}) == RATE_LIMITED
+    assert [m["text"] for m in await slow_server.messages("room = $1", room)] == \
+        ["r0", "r1", "r2", "from another socket"]
 
-    await asyncio.sleep(0.6)  # 2 per second: one more message after half a second
-    await socket.ok("chat:send", {"room": "rate", "text": "after waiting"})
-    assert await socket.refused("chat:send", {"room": "rate", "text": "too soon"}) == "rate_limited"
+
+async def test_a_refused_socket_is_served_again_at_the_sustained_rate(refill_server: ChatServer,
+                                                                      connect: Connect) -> None:
+    """Catches a bucket that never refills, or refills faster than ``send_rate`` (5 per second after a
+    burst of 2). Scheduling cannot make it fail: the n-th accepted send needs n - 2 tokens refilled
+    since the bucket was made, which was after ``start``, so it cannot be acknowledged before
+    ``start + (n - 2) / 5``; a slow client only waits longer for the next token."""
+    user = await refill_server.register()
+    room = unique("rate")
+    socket = await connect(refill_server, user.jwt)
+    await socket.ok("chat:join", {"room": room})
+    start = time.monotonic()  # before the first chat:send, which makes the socket's send bucket (full)
+    accepted: list[str] = []
+    while len(accepted) < 5:  # the burst, then three more at the sustained rate
+        assert time.monotonic() < start + 10, f"no refill: {len(accepted)} sends accepted in 10 s"
+        text = f"s{len(accepted)}"
+        answer = await socket.call("chat:send", {"room": room, "text": text})
+        if answer["ok"]:
+            assert answer["data"]["text"] == text
+            accepted.append(text)
+            assert len(accepted) - 2 <= 5.0 * (time.monotonic() - start), (len(accepted), time.monotonic() - start)
+        else:
+            assert answer == RATE_LIMITED
+            await asyncio.sleep(0.05)
+    assert [m["text"] for m in await refill_server.messages("room = $1", room)] == accepted
 
 
 async def test_ayna_senders_are_told_to_slow_down_in_words(slow_server: ChatServer, connect: Connect) -> None:
-    user = await slow_server.register()
+    """Catches a refused Ayna message that is echoed (or stored) anyway: after the quiet wait, a message
+    from another socket reaches this one, so an echo sent before it would have arrived first."""
+    user, other = await slow_server.users(2)
+    room = unique("rate")
     socket = await connect(slow_server)
     assert await socket.call("login", {"username": user.username, "password": PASSWORD}) is None
-    assert await socket.call("join", {"username": user.username, "room": "rate"}) is None
+    assert await socket.call("join", {"username": user.username, "room": room}) is None
     user_id = (await socket.wait_for("welcome"))["userData"]["id"]
     answers = [await socket.call("sendMessage", {"userId": user_id, "message": f"a{i}"}) for i in range(5)]
     assert answers == [None, None, None, "You are sending too fast.", "You are sending too fast."]
     await quiet(0.1)
     assert [m["text"] for m in socket.received("message")] == ["a0", "a1", "a2"]
+    # positive control: the room still reaches this socket
+    control = await connect(slow_server, other.jwt)
+    await control.ok("chat:join", {"room": room})
+    sent = await control.ok("chat:send", {"room": room, "text": "control"})
+    await socket.wait_for("chat:message", lambda m: m["id"] == sent["id"])
+    assert [m["text"] for m in socket.received("chat:message")] == ["a0", "a1", "a2", "control"]
+    assert [m["text"] for m in socket.received("message")] == ["a0", "a1", "a2"]
+    assert [m["text"] for m in await slow_server.messages("room = $1", room)] == ["a0", "a1", "a2", "control"]
 
 
 # -- overload ----------------------------------------------------------------------------------------
@@ -360,18 +413,46 @@ async def test_overload_refuses_at_once_and_loses_no_acknowledged_message(busy_s
     ayna_answers = await asyncio.gather(*(ayna.call("sendMessage", {"userId": user_id, "message": f"y{i}"})
                                           for i in range(10)))
     assert "The server is overloaded, try again shortly" in ayna_answers and None in ayna_answers
+    assert set(ayna_answers) == {None, "The server is overloaded, try again shortly"}, ayna_answers
     await quiet(0.2)
-    echoed = {m["text"] for m in ayna.received("message")}
-    assert echoed == {row["text"] for row in await busy_server.messages("text LIKE $1", "y%")}
-    assert len(echoed) == ayna_answers.count(None)
+    # positive control: one more message is echoed (so echoes of refused ones would have come before it)
+    deadline = time.monotonic() + 5
+    while (answer := await ayna.call("sendMessage", {"userId": user_id, "message": "z-control"})) is not None:
+        assert answer == "The server is overloaded, try again shortly" and time.monotonic() < deadline, answer
+        await asyncio.sleep(0.05)
+    await ayna.wait_for("message", lambda m: m["text"] == "z-control")
+    echoed = [m["text"] for m in ayna.received("message")]
+    assert echoed[-1] == "z-control"
+    assert set(echoed[:-1]) == {row["text"] for row in await busy_server.messages("text LIKE $1", "y%")}
+    assert sorted(echoed[:-1]) == sorted(f"y{i}" for i, a in enumerate(ayna_answers) if a is None)
 
 
 async def test_clients_of_a_busy_server_keep_their_connection(busy_server: ChatServer) -> None:
+    """Catches a flood that costs the connection or loses, mixes up or garbles an answer: each of the 30
+    sends gets its own answer, its message as stored or a named refusal, and only acknowledged ones are
+    stored."""
     user = await busy_server.register()
+    room = unique("flood")
+    refusals = {"overloaded": "The server is overloaded, try again shortly",
+                "rate_limited": "You are sending too fast; slow down"}  # the latter: over max_in_flight
     client = await open_client(busy_server.url, user.jwt)
     try:
-        await client.ok("chat:join", {"room": "busy"})
-        await asyncio.gather(*(client.call("chat:send", {"room": "busy", "text": json.dumps(i)}) for i in range(30)))
+        await client.ok("chat:join", {"room": room})
+        answers = await asyncio.gather(*(client.call("chat:send", {"room": room, "text": json.dumps(i)})
+                                         for i in range(30)))
+        acked: dict[int, str] = {}
+        for i, answer in enumerate(answers):
+            if answer["ok"]:
+                data = answer["data"]
+                assert (data["text"], data["room"], data["recipient"]) == (json.dumps(i), room, None), answer
+                assert data["sender"] == {"id": user.id, "documentId": user.documentId, "username": user.username}
+                acked[data["id"]] = data["text"]
+            else:
+                name = answer["error"]["name"]
+                assert answer == {"ok": False, "error": {"name": name, "message": refusals[name]}}, answer
+        assert acked, answers
+        assert {row["id"]: row["text"] for row in await busy_server.messages("room = $1", room)} == acked
         assert client.sio.connected
+        assert (await client.ok("chat:send", {"room": room, "text": "after the flood"}))["text"] == "after the flood"
     finally:
         await client.close()

@@ -97,10 +97,12 @@ async def test_a_room_name_of_64_characters_is_fine(server: ChatServer, connect:
 # -- sending --------------------------------------------------------------------------------------
 
 async def test_a_room_message_reaches_every_member_and_nobody_else(server: ChatServer, connect: Connect) -> None:
-    room = unique("room")
+    """Catches a room message leaking to a socket outside the room: checked after that socket received a
+    message of its own room, so a leaked one, sent earlier, would have arrived first."""
+    room, elsewhere = unique("room"), unique("elsewhere")
     alice, bob, carol = await server.users(3)
     sender, member = await in_room(server, connect, room, alice), await in_room(server, connect, room, bob)
-    outsider = await in_room(server, connect, unique("elsewhere"), carol)
+    outsider = await in_room(server, connect, elsewhere, carol)
 
     sent = await sender.ok("chat:send", {"room": room, "text": "hello room"})
     assert sent["text"] == "hello room" and sent["room"] == room and sent["recipient"] is None
@@ -109,9 +111,16 @@ async def test_a_room_message_reaches_every_member_and_nobody_else(server: ChatS
     assert await member.wait_for("chat:message") == sent
     await quiet()
     assert outsider.received("chat:message") == []
+    # positive control: the outsider's socket does get its own room's messages
+    control = await outsider.ok("chat:send", {"room": elsewhere, "text": "in my room"})
+    assert await outsider.wait_for("chat:message") == control
+    assert outsider.received("chat:message") == [control]
+    assert member.received("chat:message") == [sent]
 
 
 async def test_a_direct_message_reaches_only_sender_and_recipient(server: ChatServer, connect: Connect) -> None:
+    """Catches a direct message leaking to the room or to a third user's sockets (checked after a direct
+    message to that user reached both of its sockets), or a bad recipient refused for another reason."""
     alice, bob, carol = await server.users(3)
     shared_room = unique("room")  # all three share a room: a DM must still not leak into it
     sender = await in_room(server, connect, shared_room, alice)
@@ -128,6 +137,11 @@ async def test_a_direct_message_reaches_only_sender_and_recipient(server: ChatSe
             assert await socket.wait_for("chat:message", lambda m, sent=sent: m["id"] == sent["id"]) == sent
     await quiet()
     assert third.received("chat:message") == [] and third_other_device.received("chat:message") == []
+    # positive control: a direct message to the third user reaches both of its sockets, and only it
+    to_carol = await sender.ok("chat:send", {"to": carol.id, "text": "for carol"})
+    for socket in (third, third_other_device):
+        assert await socket.wait_for("chat:message") == to_carol
+        assert socket.received("chat:message") == [to_carol]
 
     assert await sender.refused("chat:send", {"to": 10**9, "text": "nobody"}) == "unknown_user"
     assert await sender.refused("chat:send", {"to": "nosuchdocumentid", "text": "nobody"}) == "unknown_user"
@@ -148,12 +162,14 @@ async def test_the_ack_comes_after_the_commit_and_carries_the_stored_message(ser
 
 
 async def test_invalid_messages_are_refused(server: ChatServer, connect: Connect) -> None:
+    """Catches an invalid message refused under another error name than the one for its fault."""
     room = unique("room")
     socket = await in_room(server, connect, room)
     for payload in (NOTHING, None, "text", 1, [], {"room": room}, {"room": room, "text": ""},
                     {"room": room, "text": " \n "}, {"room": room, "text": 5}, {"room": room, "text": {"$ne": ""}},
-                    {"room": room, "text": "x", "clientId": 5}, {"room": room, "text": "x", "clientId": "c" * 65}):
-        assert await socket.refused("chat:send", payload) in ("invalid_payload", "too_large"), payload
+                    {"room": room, "text": "x", "clientId": 5}):
+        assert await socket.refused("chat:send", payload) == "invalid_payload", payload
+    assert await socket.refused("chat:send", {"room": room, "text": "x", "clientId": "c" * 65}) == "too_large"
     assert await socket.refused("chat:send", {"room": room, "text": "x", "attachments": [1]}) == "invalid_attachment"
     for files in ("1", [True], [0], [2**40], {"id": 1}, [1, 1]):
         assert await socket.refused("chat:send", {"room": room, "text": "x", "attachments": files}) == "invalid_payload"
@@ -162,6 +178,7 @@ async def test_invalid_messages_are_refused(server: ChatServer, connect: Connect
 
 
 async def test_a_retry_with_the_same_client_id_returns_the_stored_message(server: ChatServer, connect: Connect) -> None:
+    """Catches a retried send stored or delivered twice (checked after a later message was delivered)."""
     room = unique("room")
     alice, bob = await server.users(2)
     socket = await in_room(server, connect, room, alice)
@@ -182,6 +199,10 @@ async def test_a_retry_with_the_same_client_id_returns_the_stored_message(server
     assert texts(await server.messages("room = $1", room)) == ["once", "racing", "twice", "mine"]
     await quiet(0.2)
     assert len(socket.received("chat:message", lambda m: m["clientId"] == "c-2")) == 1  # delivered once
+    # positive control: a later message arrives, after any second delivery of the retried ones would have
+    later = await socket.ok("chat:send", {"room": room, "text": "later"})
+    await socket.wait_for("chat:message", lambda m: m["id"] == later["id"])
+    assert texts(socket.received("chat:message")) == ["once", "racing", "twice", "mine", "later"]
 
 
 # -- history --------------------------------------------------------------------------------------
@@ -249,6 +270,8 @@ async def test_history_returns_only_what_the_permissions_engine_allows(server: C
 # -- typing ----------------------------------------------------------------------------------------
 
 async def test_typing_reaches_the_others_but_not_the_sender(server: ChatServer, connect: Connect) -> None:
+    """Catches typing echoed to the typist or a direct typing sent to the room (checked after the typist
+    received someone else's typing)."""
     room = unique("room")
     alice, bob, carol = await server.users(3)
     typist, listener = await in_room(server, connect, room, alice), await in_room(server, connect, room, bob)
@@ -266,6 +289,11 @@ async def test_typing_reaches_the_others_but_not_the_sender(server: ChatServer, 
     assert direct["user"]["id"] == alice.id and "room" not in direct
     await quiet()
     assert typist.received("chat:typing") == [] and len(listener.received("chat:typing")) == 2
+    # positive control: the typist's socket does get the others' typing
+    await listener.ok("chat:typing", {"room": room})
+    assert await typist.wait_for("chat:typing") == {
+        "user": {"id": bob.id, "documentId": bob.documentId, "username": bob.username}, "typing": True, "room": room}
+    assert len(typist.received("chat:typing")) == 1 and len(listener.received("chat:typing")) == 2
 
     assert await typist.refused("chat:typing", {"room": room, "typing": "yes"}) == "invalid_payload"
     assert await typist.refused("chat:typing", {"room": unique("other")}) == "not_in_room"
@@ -274,6 +302,8 @@ async def test_typing_reaches_the_others_but_not_the_sender(server: ChatServer, 
 # -- presence --------------------------------------------------------------------------------------
 
 async def test_a_user_is_offline_only_after_the_last_socket_leaves(server: ChatServer, connect: Connect) -> None:
+    """Catches a user announced offline while a socket remains: the one presence event the observer
+    gets, once the last socket is gone, is that offline."""
     room = unique("room")
     user, watcher = await server.users(2)
     phone = await in_room(server, connect, room, user)
@@ -289,6 +319,7 @@ async def test_a_user_is_offline_only_after_the_last_socket_leaves(server: ChatS
 
     await laptop.close()
     offline = await observer.wait_for("presence")
+    assert observer.received("presence") == [offline]  # the control: presence does reach the observer
     assert offline["user"] == {"id": user.id, "username": user.username}
     assert offline["status"] == "offline" and offline["room"] == room and offline["lastSeenAt"]
     [row] = await chat_user_rows(server, user, room)
@@ -302,6 +333,8 @@ async def test_a_user_is_offline_only_after_the_last_socket_leaves(server: ChatS
 
 
 async def test_busy_and_away_are_broadcast_to_the_users_rooms(server: ChatServer, connect: Connect) -> None:
+    """Catches a status broadcast beyond the user's rooms (checked after the outsider got a presence
+    event of its own room)."""
     first_room, second_room = unique("room"), unique("room")
     user, one, two, stranger = await server.users(4)
     socket = await in_room(server, connect, first_room, user)
@@ -326,6 +359,10 @@ async def test_busy_and_away_are_broadcast_to_the_users_rooms(server: ChatServer
     for bad in ("offline", "sleeping", None, 1, {"$ne": "x"}):
         assert await socket.refused("presence:set", {"status": bad}) == "invalid_payload"
     assert outsider.received("presence") == []
+    # positive control: the outsider does get the presence of its own room (its own, here)
+    await outsider.ok("presence:set", {"status": "away"})
+    own = await outsider.wait_for("presence")
+    assert outsider.received("presence") == [own] and own["user"]["id"] == stranger.id and own["status"] == "away"
 
 
 # -- recovery --------------------------------------------------------------------------------------

@@ -21,6 +21,9 @@ from tests.plugins.realtime.conftest import (
 )
 
 
+ONLY_USERS = {"ok": False, "error": {"name": "unauthorized", "message": "Only registered users can chat: log in first"}}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     with chat_server(tmp_path_factory, name="connection") as running:
@@ -53,9 +56,10 @@ async def test_a_refused_handshake_tells_the_client_why(server: ChatServer) -> N
 
 
 async def test_an_api_token_authenticates_but_is_nobody_who_could_chat(server: ChatServer, connect: Connect) -> None:
+    """Catches an API-token socket refused for another reason than being nobody who can chat."""
     read_only = await connect(server, await server.api_token("read-only"))
-    assert await read_only.refused("chat:join", {"room": "bots"}) == "unauthorized"
-    assert await read_only.refused("chat:send", {"room": "bots", "text": "beep"}) == "unauthorized"
+    assert await read_only.call("chat:join", {"room": "bots"}) == ONLY_USERS
+    assert await read_only.call("chat:send", {"room": "bots", "text": "beep"}) == ONLY_USERS
     # it may do what its type allows: read-only tokens may read messages
     assert (await read_only.ok("content:subscribe", {"type": "message"}))["type"] == "api::message.message"
 
@@ -64,22 +68,32 @@ async def test_an_api_token_authenticates_but_is_nobody_who_could_chat(server: C
 
 
 async def test_a_socket_without_a_token_is_anonymous_and_can_neither_join_nor_send(server: ChatServer, connect: Connect) -> None:
-    member = await server.register()
+    """Catches an anonymous socket refused for another reason than being anonymous, or whose refused
+    messages still reach the room or the recipient (checked after a message that does reach them)."""
+    member, speaker = await server.users(2)
     listener = await connect(server, member.jwt)
     await listener.ok("chat:join", {"room": "open"})
     for auth in ({}, None, "token", {"other": 1}):
         anonymous = await connect(server, auth=auth)
-        assert await anonymous.refused("chat:join", {"room": "open"}) == "unauthorized"
-        assert await anonymous.refused("chat:send", {"room": "open", "text": "let me in"}) == "unauthorized"
-        assert await anonymous.refused("chat:send", {"to": member.id, "text": "psst"}) == "unauthorized"
-        assert await anonymous.refused("chat:history", {"room": "open"}) == "unauthorized"
-        assert await anonymous.refused("presence:set", {"status": "away"}) == "unauthorized"
+        assert await anonymous.call("chat:join", {"room": "open"}) == ONLY_USERS
+        assert await anonymous.call("chat:send", {"room": "open", "text": "let me in"}) == ONLY_USERS
+        assert await anonymous.call("chat:send", {"to": member.id, "text": "psst"}) == ONLY_USERS
+        assert await anonymous.call("chat:history", {"room": "open"}) == ONLY_USERS
+        assert await anonymous.call("presence:set", {"status": "away"}) == ONLY_USERS
         assert await anonymous.call("join", {"username": member.username, "room": "open"}) == \
             f"Please log in as {member.username} before joining a room."
-        assert isinstance(await anonymous.call("sendMessage", {"userId": 1, "message": "hi"}), str)
+        assert await anonymous.call("sendMessage", {"userId": 1, "message": "hi"}) == \
+            "Please log in and join a room again."
     await quiet()
     assert listener.received("chat:message") == []
     assert await server.messages("text IN ($1, $2)", "let me in", "psst") == []
+    # positive control: a registered user's messages, to the room and directly, reach the listener
+    registered = await connect(server, speaker.jwt)
+    await registered.ok("chat:join", {"room": "open"})
+    in_room = await registered.ok("chat:send", {"room": "open", "text": "a member speaks"})
+    direct = await registered.ok("chat:send", {"to": member.id, "text": "a member whispers"})
+    await listener.wait_for("chat:message", lambda m: m["id"] == direct["id"])
+    assert [m["id"] for m in listener.received("chat:message")] == [in_room["id"], direct["id"]]
 
 
 # -- private rooms --------------------------------------------------------------------------------
@@ -149,16 +163,17 @@ async def test_browsers_on_another_origin_may_connect_by_polling(server: ChatSer
 
 
 async def test_clients_cannot_fake_the_reserved_connect_and_disconnect_events(server: ChatServer, connect: Connect) -> None:
-    """python-socketio hands client events named "connect"/"disconnect" to those handlers; they must refuse them."""
+    """python-socketio hands client events named "connect"/"disconnect" to those handlers; they must refuse them.
+    Catches a forged event that is run, or refused with another error than an unknown event."""
     user, watcher = await server.users(2)
     socket = await connect(server, user.jwt)
     await socket.ok("chat:join", {"room": "forgery"})
     observer = await connect(server, watcher.jwt)
     await observer.ok("chat:join", {"room": "forgery"})
 
-    assert await socket.refused("disconnect", "transport close") == "unknown_event"
-    assert await socket.refused("connect", {}) == "unknown_event"
-    assert await socket.refused("connect", {"HTTP_ORIGIN": "x"}, ) == "unknown_event"
+    for event, data in (("disconnect", "transport close"), ("connect", {}), ("connect", {"HTTP_ORIGIN": "x"})):
+        assert await socket.call(event, data) == \
+            {"ok": False, "error": {"name": "unknown_event", "message": f"Unknown event {event!r}"}}
     # still the same authenticated socket, in its rooms, and nobody was told it went offline
     sent = await socket.ok("chat:send", {"room": "forgery", "text": "still me"})
     assert sent["sender"]["id"] == user.id

@@ -59,13 +59,15 @@ async def test_a_type_the_role_cannot_read_is_refused(server: ChatServer, connec
 
 
 async def test_room_messages_reach_subscribers_who_may_read_them(server: ChatServer, connect: Connect) -> None:
-    room, elsewhere = unique("room"), unique("room")
+    """Catches room messages sent to subscribers who may not read them (checked after each socket got a
+    message it may read, so a wrong event, sent earlier, would have arrived first)."""
+    room, elsewhere, carols = unique("room"), unique("room"), unique("room")
     alice, bob, carol = await server.users(3)
     speaker = await connect(server, alice.jwt)
     await speaker.ok("chat:join", {"room": room})
     await speaker.ok("chat:join", {"room": elsewhere})
     member = await subscriber(server, connect, bob, (room,))
-    outsider = await subscriber(server, connect, carol, (unique("room"),))
+    outsider = await subscriber(server, connect, carol, (carols,))
 
     sent = await speaker.ok("chat:send", {"room": room, "text": "in the room"})
     event = await member.wait_for("message:create")
@@ -75,9 +77,18 @@ async def test_room_messages_reach_subscribers_who_may_read_them(server: ChatSer
     await quiet()
     assert outsider.received("message:create") == []
     assert [e["text"] for e in member.received("message:create")] == ["in the room"]
+    # positive controls: each socket does get the next message it may read
+    again = await speaker.ok("chat:send", {"room": room, "text": "in the room, again"})
+    await member.wait_for("message:create", lambda e: e["id"] == again["id"])
+    assert [e["text"] for e in member.received("message:create")] == ["in the room", "in the room, again"]
+    own = await outsider.ok("chat:send", {"room": carols, "text": "in carol's room"})
+    await outsider.wait_for("message:create", lambda e: e["id"] == own["id"])
+    assert [e["text"] for e in outsider.received("message:create")] == ["in carol's room"]
 
 
 async def test_another_users_direct_message_never_reaches_a_subscriber(server: ChatServer, connect: Connect) -> None:
+    """Catches a direct message sent to a third user's subscription (checked after that socket got a room
+    message, so a wrong event, sent earlier, would have arrived first)."""
     room = unique("room")
     alice, bob, carol = await server.users(3)
     sender = await subscriber(server, connect, alice, (room,))
@@ -96,9 +107,15 @@ async def test_another_users_direct_message_never_reaches_a_subscriber(server: C
     assert (await token_socket.wait_for("message:create"))["id"] == again["id"]
     await quiet(0.1)
     assert bystander.received("message:create") == []
+    # positive control: the bystander's subscription does deliver what it may read
+    said = await sender.ok("chat:send", {"room": room, "text": "for the room"})
+    await bystander.wait_for("message:create", lambda e: e["id"] == said["id"])
+    assert [e["text"] for e in bystander.received("message:create")] == ["for the room"]
 
 
 async def test_rest_writes_produce_create_update_and_delete(server: ChatServer, connect: Connect) -> None:
+    """Catches REST writes announced to a subscriber who may not read them (checked after that socket got
+    an event for a message it may read)."""
     room = unique("room")
     alice, bob, carol = await server.users(3)
     watcher = await subscriber(server, connect, bob, (room,))
@@ -127,9 +144,16 @@ async def test_rest_writes_produce_create_update_and_delete(server: ChatServer, 
     await quiet()
     assert outsider.received("message:create") == outsider.received("message:update") == \
         outsider.received("message:delete") == []
+    # positive control: the outsider's subscription does deliver a message it may read (its own)
+    own = await outsider.ok("chat:send", {"to": bob.id, "text": "carol's own"})
+    await outsider.wait_for("message:create", lambda e: e["id"] == own["id"])
+    assert [e["text"] for e in outsider.received("message:create")] == ["carol's own"]
+    assert outsider.received("message:update") == outsider.received("message:delete") == []
 
 
 async def test_filters_narrow_a_subscription(server: ChatServer, connect: Connect) -> None:
+    """Catches filters or an unsubscribe that do not hold (checked after a message that must arrive did,
+    so a wrong one, sent earlier, would have arrived first)."""
     wanted, other = unique("room"), unique("room")
     alice, bob = await server.users(2)
     speaker = await connect(server, alice.jwt)
@@ -142,6 +166,9 @@ async def test_filters_narrow_a_subscription(server: ChatServer, connect: Connec
     assert (await watcher.wait_for("message:create"))["text"] == "kept"
     await quiet(0.2)
     assert [e["text"] for e in watcher.received("message:create")] == ["kept"]
+    await speaker.ok("chat:send", {"room": wanted, "text": "kept too"})  # positive control
+    await watcher.wait_for("message:create", lambda e: e["text"] == "kept too")
+    assert [e["text"] for e in watcher.received("message:create")] == ["kept", "kept too"]
 
     for bad in ({"nope": {"$eq": 1}}, {"room": {"$regex": "x"}}, "room", [1]):
         assert await watcher.refused("content:subscribe", {"type": "message", "filters": bad}) == "invalid_filters", bad
@@ -150,7 +177,12 @@ async def test_filters_narrow_a_subscription(server: ChatServer, connect: Connec
     assert await watcher.refused("content:unsubscribe", {"type": "message"}) == "not_subscribed"
     await speaker.ok("chat:send", {"room": wanted, "text": "after unsubscribing"})
     await quiet()
-    assert [e["text"] for e in watcher.received("message:create")] == ["kept"]
+    assert [e["text"] for e in watcher.received("message:create")] == ["kept", "kept too"]
+    # positive control: subscribed again, the socket gets the next message (and not the one it missed)
+    await watcher.ok("content:subscribe", {"type": "message"})
+    await speaker.ok("chat:send", {"room": wanted, "text": "subscribed again"})
+    await watcher.wait_for("message:create", lambda e: e["text"] == "subscribed again")
+    assert [e["text"] for e in watcher.received("message:create")] == ["kept", "kept too", "subscribed again"]
 
 
 async def test_private_fields_are_never_sent(server: ChatServer, connect: Connect) -> None:

@@ -123,6 +123,8 @@ async def test_a_rest_created_room_message_is_delivered_live_with_its_sender(ser
 
 
 async def test_a_rest_created_direct_message_reaches_both_parties(server: ChatServer, connect: Connect) -> None:
+    """Catches a REST-created direct message that misses a party or reaches a third user (checked after
+    a direct message to that user reached it, so a wrong one, sent earlier, would have come first)."""
     alice, bob, carol = await server.users(3)
     alice_socket, bob_socket, carol_socket = [await connect(server, u.jwt) for u in (alice, bob, carol)]
     created = await server.http("POST", "/api/messages", alice.jwt,
@@ -133,6 +135,12 @@ async def test_a_rest_created_direct_message_reaches_both_parties(server: ChatSe
         assert message["sender"]["id"] == alice.id and message["recipient"]["id"] == bob.id
     await quiet()
     assert carol_socket.received("chat:message") == []
+    # positive control: a REST-created direct message to carol does reach her socket
+    created = await server.http("POST", "/api/messages", alice.jwt,
+                                json={"data": {"text": "for carol", "recipient": carol.id, "sender": alice.id}})
+    assert created.status_code == 201, created.text
+    await carol_socket.wait_for("chat:message")
+    assert [m["text"] for m in carol_socket.received("chat:message")] == ["for carol"]
 
 
 async def test_rest_creation_follows_the_socket_rule(server: ChatServer, connect: Connect) -> None:
@@ -166,6 +174,8 @@ async def test_direct_messages_are_recovered_after_a_reconnect(server: ChatServe
 
 
 async def test_direct_contacts_hear_presence_changes(server: ChatServer, connect: Connect) -> None:
+    """Catches presence sent to users who are no contact (checked after carol, once a contact, heard
+    the next change, so a wrong event, sent earlier, would have come first)."""
     alice, bob, carol = await server.users(3)
     alice_socket = await connect(server, alice.jwt)
     await alice_socket.ok("chat:send", {"to": bob.id, "text": "hi bob"})
@@ -175,6 +185,13 @@ async def test_direct_contacts_hear_presence_changes(server: ChatServer, connect
     assert change["status"] == "busy" and change["room"] is None
     await quiet()
     assert carol_socket.received("presence", lambda p: p["user"]["id"] == alice.id) == []
+    # positive control: once alice wrote to carol, carol hears alice's next change
+    await alice_socket.ok("chat:send", {"to": carol.id, "text": "hi carol"})
+    await alice_socket.ok("presence:set", {"status": "away"})
+    away = await carol_socket.wait_for("presence", lambda p: p["user"]["id"] == alice.id)
+    assert away == {"user": {"id": alice.id, "username": alice.username}, "status": "away", "lastSeenAt": None,
+                    "room": None}
+    assert carol_socket.received("presence", lambda p: p["user"]["id"] == alice.id) == [away]
 
 
 # -- fairness -------------------------------------------------------------------------------------

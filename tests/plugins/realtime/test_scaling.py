@@ -122,7 +122,8 @@ async def test_blocking_a_user_disconnects_its_sockets_on_every_process(
 
 
 async def test_stopping_a_process_marks_its_users_offline(servers: tuple[ChatServer, ChatServer], connect: Connect) -> None:
-    """Runs last: it stops the second process."""
+    """Runs last: it stops the second process.
+    Catches a process that is killed or crashes on SIGINT instead of running its shutdown to the end."""
     one, two = servers
     room = unique("room")
     leaving, staying = await one.users(2)
@@ -131,7 +132,11 @@ async def test_stopping_a_process_marks_its_users_offline(servers: tuple[ChatSer
     observer = await connect(one, staying.jwt)
     await observer.ok("chat:join", {"room": room})
 
-    assert await asyncio.to_thread(two.server.stop) is not None  # SIGINT, as a deploy would
+    # SIGINT, as a deploy would: uvicorn shuts down, then `cms` answers the interrupt with 130 (killed
+    # after a hung shutdown would be -9, a crash 1)
+    assert await asyncio.to_thread(two.server.stop) == 130
+    log = two.server.log_path.read_text()
+    assert "Application shutdown complete." in log and "Traceback" not in log, log[-2000:]
     offline = await observer.wait_for("presence", lambda p: p["user"]["id"] == leaving.id, timeout=10)
     assert offline["status"] == "offline" and offline["lastSeenAt"]
     response = await one.http("GET", "/api/chat-users", staying.jwt,
