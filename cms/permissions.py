@@ -65,6 +65,13 @@ class Identity(Protocol):
     async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
         """The caller's access for ``action``, None when not granted."""
 
+    async def require(self, caller: Caller, action: str) -> None:
+        """Raise what REST answers a caller whose role lacks ``action`` (nothing when granted).
+
+        :class:`ForbiddenError` (403) as a rule; :class:`UnauthorizedError` (401) for a
+        caller without credentials when the Public role has no grant at all. Sockets and
+        plugins refuse through this, so they answer exactly as the REST routes do."""
+
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         """Offer ``$user.<name>`` to permission conditions."""
 
@@ -98,6 +105,10 @@ class NoIdentity:
 
     async def access_for(self, caller: Caller, action: str, ct: ContentType | None) -> Access | None:
         return Access() if self.develop else None
+
+    async def require(self, caller: Caller, action: str) -> None:
+        if not self.develop:  # as deny_all answers REST requests
+            raise ForbiddenError()
 
     def add_variable(self, name: str, provider: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         pass

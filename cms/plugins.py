@@ -11,8 +11,8 @@ app's, in ``<package>/content_types/<name>/schema.json`` and get UIDs
 * ``destroy(app)`` at shutdown, before the database closes.
 
 ``app`` is the :class:`cms.app.CMS` object; plugins use only its public
-methods, which is all the built-in plugins use too. Enable a plugin in
-``config/plugins.toml``::
+methods, which is all the built-in plugins use too (docs/plugins.md documents
+each, with a worked example). Enable a plugin in ``config/plugins.toml``::
 
     [realtime]                 # found in <project>/plugins/realtime/ or the built-in plugins
     redis_url = ""

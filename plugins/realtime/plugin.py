@@ -2,16 +2,17 @@
 
 Wiring only: the socket server and its manager (in-memory, or Redis across
 processes), identity at connect time, per-socket state, and the event table
-that routes each event to the Ayna protocol, the native chat protocol or
-content subscriptions. Every handler is wrapped so that bad input, missing
-acks and internal errors end in an error ack, never in a dead handler or a
-dropped connection.
+that routes each event to the Ayna protocol, the native chat protocol,
+content subscriptions or another plugin's handler (``RealtimeService.on``).
+Every event passes the same steps (budget, caller, grant through
+:func:`~plugins.realtime.sockets.require`, handler), so that bad input,
+missing grants and internal errors end in an error ack, never in a dead
+handler or a dropped connection.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import socketio
@@ -31,7 +32,9 @@ from plugins.realtime.memory import MemoryReturn
 from plugins.realtime.packets import INVALID, FastJSON, packet_class
 from plugins.realtime.presence import Presence
 from plugins.realtime.service import RealtimeService
-from plugins.realtime.sockets import SocketError, SocketState, error, ok, room_key, user_key
+from plugins.realtime.sockets import (
+    Event, SocketError, SocketState, error, ok, require, room_key, user_key,
+)
 from plugins.realtime.state import SharedState, make_state
 
 if TYPE_CHECKING:
@@ -40,13 +43,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("cms.realtime")
 #: one line per join, leave and refused event: who, where, why; never message text or secrets
 audit = logging.getLogger("cms.realtime.audit")
-Handler = Callable[[SocketState, Any], Awaitable[Any]]
 AUTH_TYPE = "plugin::users-permissions.user"
 #: plugin actions a role needs: chatting (rooms, messages, typing, presence), and live content events
 CHAT, SUBSCRIBE = "plugin::realtime.chat", "plugin::realtime.subscribe"
-_NEEDS = {"chat:join": CHAT, "chat:leave": CHAT, "chat:send": CHAT, "chat:history": CHAT, "chat:recover": CHAT,
-          "chat:typing": CHAT, "presence:set": CHAT, "join": CHAT, "sendMessage": CHAT,
-          "content:subscribe": SUBSCRIBE}
+#: whose role the chat's grant is checked for: users (anonymous sockets are asked to log in by the
+#: handlers, API tokens are nobody); subscriptions: anyone but tokens (judged by the type's find alone)
+USERS, PEOPLE = frozenset({"user"}), frozenset({"public", "user"})
+#: event names python-socketio or this plugin keep for themselves
+RESERVED = frozenset({"connect", "disconnect", "connect_error", "*", INVALID})
 
 
 class Realtime(Plugin):
@@ -78,14 +82,17 @@ class Realtime(Plugin):
         self.content = ContentEvents(self)
         self.delivery = Delivery(self)
         self.memory = MemoryReturn(delay=self.sio.eio.ping_interval + self.sio.eio.ping_timeout + 5)
-        self._string_acks = {"register", "login", "join", "sendMessage"}
-        self.events: dict[str, Handler] = {
-            "register": self.ayna.register, "login": self.ayna.login, "join": self.ayna.join,
-            "sendMessage": self.ayna.send_message,
-            "chat:join": self.chat.join, "chat:leave": self.chat.leave, "chat:send": self.chat.send,
-            "chat:history": self.chat.history, "chat:recover": self.chat.recover, "chat:typing": self.chat.typing,
-            "presence:set": self.chat.set_presence,
-            "content:subscribe": self.content.subscribe, "content:unsubscribe": self.content.unsubscribe,
+        ayna = lambda handler, action=None: Event(handler, action, USERS, string_ack=True)  # noqa: E731
+        chat = lambda handler: Event(handler, CHAT, USERS)  # noqa: E731
+        #: every event the dispatcher answers; plugins add theirs with the service's ``on``
+        self.events: dict[str, Event] = {
+            "register": ayna(self.ayna.register), "login": ayna(self.ayna.login),
+            "join": ayna(self.ayna.join, CHAT), "sendMessage": ayna(self.ayna.send_message, CHAT),
+            "chat:join": chat(self.chat.join), "chat:leave": chat(self.chat.leave), "chat:send": chat(self.chat.send),
+            "chat:history": chat(self.chat.history), "chat:recover": chat(self.chat.recover),
+            "chat:typing": chat(self.chat.typing), "presence:set": chat(self.chat.set_presence),
+            "content:subscribe": Event(self.content.subscribe, SUBSCRIBE, PEOPLE),
+            "content:unsubscribe": Event(self.content.unsubscribe),
         }
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
@@ -186,19 +193,34 @@ class Realtime(Plugin):
 
     # -- events ---------------------------------------------------------------------------
 
+    def socket(self, sid: str) -> SocketState:
+        """The state of connected socket ``sid`` (who it is); ``unavailable`` once it is closing."""
+        state = self.sockets.get(sid)
+        if state is None:
+            raise SocketError("unavailable", "This connection is closing")
+        return state
+
+    def add_event(self, name: str, event: Event) -> None:
+        """Answer client event ``name`` through the dispatcher (see ``RealtimeService.on``)."""
+        if not isinstance(name, str) or not name or name in RESERVED:
+            raise ValueError(f"{name!r} cannot be a Socket.IO event of a plugin")
+        if name in self.events:
+            raise ValueError(f"the Socket.IO event {name!r} is already handled")
+        self.events[name] = event
+
     async def _dispatch(self, *args: Any) -> Any:
-        """Every event lands here: budget, route, grant; any failure becomes an error ack."""
+        """Every event lands here: budget, route, caller, grant; any failure becomes an error ack."""
         if len(args) >= 2 and isinstance(args[1], str) and self.sio.manager.is_connected(args[1], "/"):
             event, sid, args = args[0], args[1], args[2:]
         else:  # a client event named "*" is the catch-all's own name: python-socketio omits the name
             event, sid, args = "*", args[0], args[1:]
-        string_ack = event in self._string_acks
+        spec = self.events.get(event)
+        string_ack = spec is not None and spec.string_ack
         data = args[0] if args else None
-        state = self.sockets.get(sid)
+        state: SocketState | None = None
         admitted = False
         try:
-            if state is None:
-                raise SocketError("unavailable", "This connection is closing")
+            state = self.socket(sid)
             if not state.budget.admit(event):
                 await self._strike(state)
                 raise SocketError("rate_limited", "You are sending too fast." if string_ack
@@ -207,16 +229,13 @@ class Realtime(Plugin):
             if event == INVALID:
                 log.warning("socket %s sent an invalid packet: %s", sid, data)
                 raise SocketError("invalid_payload", f"Invalid packet: {data}")
-            handler = self.events.get(event)
-            if handler is None:
+            if spec is None:
                 raise SocketError("unknown_event", f"Unknown event {event!r}")
-            # roles carry the plugin's actions (API tokens are judged by the content type's grants,
-            # anonymous sockets by each handler, which asks them to log in)
-            needed = _NEEDS.get(event) if state.caller.kind != "token" else None
-            if needed is not None and (state.user is not None or needed == SUBSCRIBE) \
-                    and await self.app.identity.access_for(state.caller, needed, None) is None:
-                raise SocketError("forbidden", f"Your role may not use {needed}")
-            result = await handler(state, data)
+            if spec.user and state.user is None:
+                raise SocketError("unauthorized", f"Only registered users can use {event}: log in first")
+            if spec.action is not None and state.caller.kind in spec.judged:
+                await require(self.app.identity, state.caller, spec.action)
+            result = await spec.handler(state, data)
         except (SocketError, ApplicationError) as exc:
             if state is not None and event not in ("chat:typing",):
                 audit.info("refused %s user=%s reason=%s", event, state.user["id"] if state.user else "-", exc.name)

@@ -1,18 +1,25 @@
-"""Per-socket state, acknowledgements, and checks on what clients send.
+"""Per-socket state, acknowledgements, the event table's rows, and checks on what clients send.
 
 Each socket lives in one server process, so its state is a plain object in
-that process: who it is, which rooms it joined, its send budget.
+that process: who it is, which rooms it joined, its send budget. Whether a
+socket's caller holds a grant is decided by :func:`require`, for the built-in
+events and for plugins' alike (``app.service("realtime").require``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cms.errors import ApplicationError
-from cms.permissions import Caller
+from cms.errors import ApplicationError, UnauthorizedError
+from cms.permissions import Access, Caller
 from plugins.realtime.limits import SocketBudget
+
+if TYPE_CHECKING:
+    from cms.content import ContentType
+    from cms.permissions import Identity
 
 _ROOM = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 
@@ -51,6 +58,50 @@ class SocketState:
     @property
     def user(self) -> dict[str, Any] | None:
         return self.caller.user if self.caller.kind == "user" else None
+
+
+Handler = Callable[[SocketState, Any], Awaitable[Any]]
+#: kinds of caller (:attr:`cms.permissions.Caller.kind`)
+EVERYONE = frozenset({"public", "user", "token"})
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the event table: what runs for a client event, after its budget.
+
+    ``action`` is the grant the caller's role needs, checked for the kinds of
+    caller in ``judged`` (the chat leaves anonymous sockets to its handlers,
+    which ask them to log in, and judges API tokens by a content type's grant
+    alone); with ``user`` only registered users get past (``unauthorized``).
+    ``string_ack`` answers in the Ayna protocol's way (an error string).
+    """
+
+    handler: Handler
+    action: str | None = None
+    judged: frozenset[str] = EVERYONE
+    user: bool = False
+    string_ack: bool = False
+
+
+async def require(identity: Identity, caller: Caller, action: str, ct: ContentType | None = None) -> Access:
+    """``caller``'s access for ``action``, or REST's refusal as the socket error that means it.
+
+    The identity (users_permissions) decides as for a REST request: a role without
+    the grant is REST's 403, ``forbidden``; a caller without credentials when the
+    Public role has no grant at all is its 401, ``unauthorized``. Pass ``ct`` for a
+    content type's action, so that the access carries the grant's condition.
+    """
+    access = await identity.access_for(caller, action, ct)
+    if access is not None:
+        return access
+    try:
+        await identity.require(caller, action)
+    except UnauthorizedError as exc:
+        raise SocketError("unauthorized", f"Log in to use {action}") from exc
+    except ApplicationError as exc:  # ForbiddenError: REST's 403
+        raise SocketError("forbidden", f"Your role may not use {action}") from exc
+    # granted between the two looks (an edit of the role): refused this once, as it was asked
+    raise SocketError("forbidden", f"Your role may not use {action}")
 
 
 #: the largest id a client may name (ids are 32-bit integers in the database)
