@@ -84,8 +84,23 @@ def fit_room(db_path: Path, room: str, size: int, others: list[str], rng: random
     return before
 
 
-def rest_path(room: str, limit: int) -> str:
-    return f"/api/messages?filters[room][$eq]={room}&sort=createdAt:desc&pagination[pageSize]={limit}"
+def rest_path(room: str, limit: int, populate: str = "") -> str:
+    """The REST room page; ``populate``: more query parameters (:func:`history_populate`)."""
+    path = f"/api/messages?filters[room][$eq]={room}&sort=createdAt:desc&pagination[pageSize]={limit}"
+    return path + (f"&{populate}" if populate else "")
+
+
+def history_populate(project: Path) -> str:
+    """chat:history's populate (plugins/realtime/delivery.py) as REST query parameters."""
+    from cms.app import load_project
+    from plugins.realtime.delivery import delivered_shape
+
+    ct = load_project(project, "develop").registry.get("api::message.message")
+    parts = []
+    for name, spec in delivered_shape(ct).populate.items():
+        parts += [f"populate[{name}][fields][{i}]={field}" for i, field in enumerate(spec.fields or ())] or \
+            [f"populate[{name}]=true"]
+    return "&".join(parts)
 
 
 def record_sql(project: Path, data: rest.ChatSeeded, room: str, limit: int) -> list[dict[str, Any]]:
@@ -177,11 +192,12 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     header = f"{'':44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'srv CPU':>9}{'req/CPU-s':>11}"
     print(header)
     print("-" * len(header))
-    for key, label in (("rest", "REST room page (wrk, JWT)"), ("history", "chat:history (socket.io-client, JWT)")):
+    for key, label in (("rest", "REST room page (wrk, JWT)"), ("rest-populated", "REST room page, populated as history"),
+                       ("history", "chat:history (socket.io-client, JWT)")):
         r = results.get(key)
         if r is None:
             continue
-        errors = r.get("non_2xx", 0) + sum(r.get("socket_errors", {}).values()) if key == "rest" \
+        errors = r.get("non_2xx", 0) + sum(r.get("socket_errors", {}).values()) if key.startswith("rest") \
             else sum(r["errors"].values())
         print(f"{label:44}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{errors:>8}"
               f"{r['server_cpu_pct']:>8.0f}%{r.get('req_per_cpu_s') or 0:>11,.0f}")
@@ -189,6 +205,9 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         ratio = results["history"]["rps"] / results["rest"]["rps"]
         print(f"history / REST room page: {ratio:.2f} of the req/s (target ≥ 1.00: "
               f"{'ok' if ratio >= 1 else 'MISSED'})")
+        if results.get("rest-populated", {}).get("rps"):
+            same = results["history"]["rps"] / results["rest-populated"]["rps"]
+            print(f"history / REST room page populated as history (the same documents): {same:.2f} of the req/s")
 
 
 def profile(server: rest.Server, args: argparse.Namespace, key: str, cpu: str | None) -> None:
@@ -274,10 +293,15 @@ def main() -> int:
             results["rest"], _ = rest.run_wrk(rest.wrk_command(scenario, args_for_wrk(args), args.duration, load_cpu),
                                               server, server_cpu)
             rest.wait_idle(server)
+            populated = rest.Scenario("rest-populated", server.url + rest_path(room, args.limit, history_populate(project)),
+                                      headers={"Authorization": f"Bearer {data.jwt}"})
+            results["rest-populated"], _ = rest.run_wrk(
+                rest.wrk_command(populated, args_for_wrk(args), args.duration, load_cpu), server, server_cpu)
+            rest.wait_idle(server)
             results["history"] = node.run(server, server_cpu)
             node = None
             rest.wait_idle(server)
-            for key in ("rest", "history"):
+            for key in ("rest", "rest-populated", "history"):
                 r = results[key]
                 print(f"({key}) {r['rps']:>8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
                       f"server CPU {r['server_cpu_pct']}%  others on its core {r.get('others_on_core_pct', '?')}%"
@@ -332,7 +356,7 @@ def main() -> int:
         args.save.parent.mkdir(parents=True, exist_ok=True)
         args.save.write_text(json.dumps(result, indent=2))
         print(f"saved to {args.save}")
-    failed = results["rest"]["non_2xx"] or sum(results["history"]["errors"].values())
+    failed = results["rest"]["non_2xx"] or results["rest-populated"]["non_2xx"] or sum(results["history"]["errors"].values())
     return 1 if failed else 0
 
 

@@ -5,7 +5,9 @@ its JSON form by a per-type converter (Strapi's shapes: ISO 8601 UTC datetimes
 with milliseconds, big integers as strings, decimals as numbers). JSON columns
 read from SQLite are embedded as-is (``orjson.Fragment``), not parsed.
 Populated relations are fetched with one query per relation and level, for
-all parent rows at once.
+all parent rows at once, except to-one relations kept in a foreign-key column
+without filters of their own, which are joined into the page's statement
+(:meth:`Reader._joined`).
 
 A read is written as a *plan*: a generator that yields each statement and
 receives its rows (:data:`Plan`), so that one driver can run all of a read's
@@ -20,7 +22,8 @@ import decimal
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Generator, Hashable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -199,17 +202,24 @@ class Reader:
     def _find_many(self, ct: ContentType, query: Query, variables: dict[str, Any] | None,
                    extra: Node | None) -> Plan[tuple[list[Document], int | None]]:
         shaper = self._shaper(ct, query.fields, query.populate)
-        columns = shaper.columns("t0")
+        joined = self._joined(ct, query.populate)
+        columns = shaper.columns("t0") + [column for join in joined for column in join.columns]
+        outer_joins = "".join(f" {join.clause}" for join in joined)
 
         def compile_page(sql: SQL) -> str:
             condition = _without_implied(query.filters, extra, variables or {}) if self.ids_first else extra
-            return self.compiler.select(ct, query, columns, sql, variables, condition,
-                                        top_n_per_term=self.top_n_per_term, ids_first=self.ids_first)
+            return self.compiler.select(ct, query, columns, sql, variables, condition, top_n_per_term=self.top_n_per_term,
+                                        ids_first=self.ids_first, outer_joins=outer_joins)
 
-        kind = ("page", tuple(columns), query.sort, query.pagination, self.top_n_per_term, self.ids_first)
+        kind = ("page", tuple(columns), outer_joins, query.sort, query.pagination, self.top_n_per_term, self.ids_first)
         rows = yield self._statement(kind, ct, query, variables, extra, compile_page)
         documents = [shaper.document(row) for row in rows]
-        yield from self._populate(ct, documents, rows, shaper, query.populate, variables)
+        offset = shaper.width
+        for join in joined:
+            yield from self._take_joined(join, documents, rows, offset, variables)
+            offset += len(join.columns)
+        rest = {name: spec for name, spec in query.populate.items() if all(j.name != name for j in joined)}
+        yield from self._populate(ct, documents, rows, shaper, rest, variables)
         total = None
         page = query.pagination
         if page is None or page.with_count:
@@ -292,6 +302,52 @@ class Reader:
         if found is None:
             found = self._links[(ct.uid, name)] = link(self.compiler.models.storage(ct.uid, name), "", "t0", "j")
         return found
+
+    def _joined(self, ct: ContentType, populate: dict[str, Populate]) -> list[_Joined]:
+        """The populated relations read with the page itself: to-one, kept in a foreign-key
+        column of ``ct`` (``LEFT JOIN target ON target.id = t0.fk``: one row or none per
+        page row), without filters of their own (a grant's condition on the target, or the
+        caller's). A chat history page read its senders with a second statement, which cost
+        more than the page (bench/history.py); joined, they are a few more columns. Others
+        are populated with a statement of their own (:meth:`_populate`)."""
+        joined: list[_Joined] = []
+        for name, spec in populate.items():
+            attr = ct.attributes[name]
+            if spec.filters is not None or attr.is_to_many:
+                continue
+            storage = self.compiler.models.storage(ct.uid, name)
+            if storage.kind != "column":
+                continue
+            target = self.compiler.registry.get(attr.target or "")
+            alias = f"jp{len(joined)}"
+            child = self._shaper(target, spec.fields, spec.populate)
+            clause = (f"LEFT JOIN {quote(storage.target_table)} {alias} "
+                      f"ON {alias}.id = t0.{quote(storage.column)}")
+            joined.append(_Joined(name, spec, target, child, child.columns(alias), clause))
+        return joined
+
+    def _take_joined(self, join: _Joined, documents: list[Document], rows: list[Any], offset: int,
+                     variables: dict[str, Any] | None) -> Plan[None]:
+        """Shape ``join``'s columns of each page row (from ``offset``) into its related document."""
+        width = len(join.columns)
+        take = itemgetter(*range(offset, offset + width)) if width > 1 else (lambda row: (row[offset],))
+        by_id: dict[Any, Document] = {}
+        child_rows: list[Any] = []
+        document_of = join.shaper.document
+        name = join.name
+        for document, row in zip(documents, rows):
+            key = row[offset]  # the related row's id: None when there is none
+            if key is None:
+                document[name] = None
+                continue
+            related = by_id.get(key)
+            if related is None:
+                part = take(row)
+                related = by_id[key] = document_of(part)
+                child_rows.append(part)
+            document[name] = related
+        yield from self._populate(join.target, list(by_id.values()), child_rows, join.shaper,
+                                  join.spec.populate, variables)
 
     def _populate(self, ct: ContentType, documents: list[Document], rows: list[Any], shaper: _Shaper,
                   populate: dict[str, Populate], variables: dict[str, Any] | None) -> Plan[None]:
@@ -475,6 +531,20 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start:start + _IN_CHUNK]
 
 
+@dataclass(frozen=True)
+class _Joined:
+    """A populated relation read with the page (:meth:`Reader._joined`)."""
+
+    name: str
+    spec: Populate
+    target: ContentType
+    shaper: _Shaper
+    #: its columns in the page, aliased
+    columns: list[str]
+    #: the ``LEFT JOIN`` clause
+    clause: str
+
+
 class _Shaper:
     """Which columns to select for a type and how to turn a row into a document."""
 
@@ -496,6 +566,11 @@ class _Shaper:
 
     def columns(self, alias: str) -> list[str]:
         return [f"{alias}.{quote(c)}" for c in [*self._columns, *self._links]]
+
+    @property
+    def width(self) -> int:
+        """How many columns :meth:`columns` selects."""
+        return len(self._columns) + len(self._links)
 
     def link(self, row: Any, column: str) -> Any:
         return row[self._links[column]]
@@ -521,9 +596,14 @@ class _Shaper:
         converted = {index: f"_c{index}" for index, _, _ in self._converted}
         namespace: dict[str, Any] = {f"_c{index}": convert for index, _, convert in self._converted}
         items = []
+        datetimes = {index for index, _, convert in self._converted if convert is _iso_datetime}
         for index, name in enumerate(self._names):
             value = f"row[{index}]"
-            if index in converted:
+            if index in datetimes:  # _iso_datetime's first case written in line: three per row, every row
+                value = (f"(None if (v := {value}) is None else v[:10] + 'T' + v[11:23] + 'Z' "
+                         f"if v.__class__ is str and len(v) == 32 and v[19] == '.' and v[26:] == '+00:00' "
+                         f"else {converted[index]}(v))")
+            elif index in converted:
                 value = f"(None if {value} is None else {converted[index]}({value}))"
             items.append(f"{name!r}: {value}")
         source = f"def document(row):\n    return {{{', '.join(items)}}}\n"

@@ -280,8 +280,12 @@ class Compiler:
 
     def select(self, ct: ContentType, query: Query, columns: list[str], sql: SQL,
                variables: dict[str, Any] | None = None, extra: Node | None = None, *,
-               top_n_per_term: bool = False, ids_first: bool = False) -> str:
+               top_n_per_term: bool = False, ids_first: bool = False, outer_joins: str = "") -> str:
         """``SELECT columns FROM ct WHERE filters ORDER BY sort LIMIT/OFFSET``.
+
+        ``outer_joins``: joins written after the outer statement's ``FROM ct t0``
+        (the Reader's to-one relations read with the page; they must not change
+        how many rows there are), outside any id subquery.
 
         ``top_n_per_term``: a page under an indexable ``$or`` selects its ids from
         the union of each term's page where the shape applies (:meth:`page_ids`,
@@ -293,7 +297,7 @@ class Compiler:
         if top_n_per_term:
             union = self.page_ids(ct, query, sql, variables, extra)
             if union is not None:
-                text = f"SELECT {', '.join(columns)} FROM {table} t0 WHERE t0.id IN ({union})"
+                text = f"SELECT {', '.join(columns)} FROM {table} t0{outer_joins} WHERE t0.id IN ({union})"
                 text += f" ORDER BY {self.order_by(ct, 't0', query.sort, sql, [])}"
                 return text + self.limit_offset(query, sql)
         joins: list[str] = []
@@ -303,8 +307,8 @@ class Compiler:
         if (ids_first and where and not joins and page is not None and page.limit is not None
                 and not self._one_row(ct, query.filters, variables or {})):
             ids = f"SELECT t0.id FROM {table} t0 WHERE {where} ORDER BY {order}" + self.limit_offset(query, sql)
-            return f"SELECT {', '.join(columns)} FROM {table} t0 WHERE t0.id IN ({ids}) ORDER BY {order}"
-        text = f"SELECT {', '.join(columns)} FROM {table} t0"
+            return f"SELECT {', '.join(columns)} FROM {table} t0{outer_joins} WHERE t0.id IN ({ids}) ORDER BY {order}"
+        text = f"SELECT {', '.join(columns)} FROM {table} t0{outer_joins}"
         if joins:
             text += " " + " ".join(joins)
         if where:

@@ -26,7 +26,7 @@ from cms.query.ast import Condition, Pagination, Populate, Query, SortKey
 from cms.query.reader import Reader, _iso_datetime, _Shaper
 from cms.query.sql import Compiler
 from tests.cms.query.chat_db import (
-    DATA_VERSION, MESSAGE, MODELS, REGISTRY, ChatDatabase, DatabaseReader, chat_database, message_grant, run,
+    DATA_VERSION, DIALECTS, MESSAGE, MODELS, REGISTRY, ChatDatabase, DatabaseReader, chat_database, message_grant, run,
 )
 from tests.cms.query.test_count_implied import MINE
 from tests.cms.query.test_sql_plans import seed
@@ -84,9 +84,9 @@ def test_every_driver_reads_the_same(db: ChatDatabase, name: str) -> None:
     assert documents and all(d["sender"] is None or set(d["sender"]) >= {"id", "documentId"}
                              for d in documents)
     if name == "page and count":
-        # the page, the senders (the recipients too where a direct message is on the page), the count
-        assert total is not None and total > 40 and statements[-1].startswith("SELECT COUNT(*)")
-        assert any('FROM "registered_users"' in text for text in statements[1:-1])
+        # the page with its senders and recipients joined (to-one, no filters of their own), the count
+        assert total is not None and total > 40 and len(statements) == 2
+        assert 'LEFT JOIN "registered_users" jp0' in statements[0] and statements[1].startswith("SELECT COUNT(*)")
 
 
 def test_a_failing_statement_raises_as_the_orm_does(db: ChatDatabase) -> None:
@@ -210,3 +210,48 @@ def test_a_kept_count_never_outlives_a_write(db: ChatDatabase) -> None:
         return seen
 
     assert asyncio.run(scenario()) == [2, 2, 3, 4, 5, 5, 0]
+
+
+class SeparateReader(DatabaseReader):
+    """Every populated relation read with a statement of its own, as before joins (the reference)."""
+
+    def _joined(self, ct: Any, populate: Any) -> list[Any]:
+        return []
+
+
+SHAPES: dict[str, dict[str, Populate]] = {
+    "sender and recipient": {"sender": Populate(), "recipient": Populate()},
+    "fields": {"sender": Populate(fields=("username",)), "recipient": Populate(fields=("email", "username"))},
+    "nested through a joined one": {"sender": Populate(populate={"role": Populate(populate={"permissions": Populate()})})},
+    "a filtered one is not joined": {"sender": Populate(filters=Condition(("username",), "$eq", "user3")),
+                                     "recipient": Populate()},
+    "with a to-many beside": {"attachments": Populate(), "sender": Populate(fields=("username",))},
+}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_joined_relations_read_as_separate_statements_did(tmp_path_factory: pytest.TempPathFactory, dialect: str,
+                                                          shape: str) -> None:
+    """Catches a joined to-one relation that shifts columns, loses a null, duplicates a page row,
+    drops a nested populate or joins a relation whose own filter must apply."""
+    with chat_database(dialect, tmp_path_factory.mktemp("joined")) as database:
+        seed(database)
+        database.fetch("UPDATE messages SET sender_id = NULL WHERE id % 7 = 0")  # pages with no sender
+        database.analyze()
+        for sort, filters in ((SortKey(("id",), descending=True), Condition(("room",), "$eq", "room2")),
+                              (SortKey(("createdAt",)), None)):
+            query = Query(filters=filters, sort=(sort,), pagination=Pagination("offset", 5, 40, True),
+                          populate=SHAPES[shape])
+            joined_reader = DatabaseReader(database)
+            got = run(joined_reader.find_many(MESSAGE, query, MINE, message_grant()))
+            want = run(SeparateReader(database).find_many(MESSAGE, query, MINE, message_grant()))
+            assert orjson.dumps(got, option=orjson.OPT_SORT_KEYS) == orjson.dumps(want, option=orjson.OPT_SORT_KEYS)
+            assert len(got[0]) == 40 and any(d["sender"] is None for d in got[0])
+            assert any(d["sender"] is not None for d in got[0]) or shape == "a filtered one is not joined"
+            page = joined_reader.statements[0][0]
+            if shape == "a filtered one is not joined":  # the sender's own filter needs its own statement
+                assert page.count("LEFT JOIN") == 1 and 'jp0.id = t0."recipient_id"' in page
+                assert any('"username" = ' in text for text, _ in joined_reader.statements[1:])
+            else:
+                assert 'LEFT JOIN "registered_users" jp0 ON jp0.id = t0."sender_id"' in page
