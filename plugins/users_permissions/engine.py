@@ -27,6 +27,7 @@ from cms.content import ContentType
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Not, Or, Variable
 from cms.query.filters import parse_filters
+from plugins.users_permissions.variables import variables_in
 
 if TYPE_CHECKING:
     from cms.app import CMS
@@ -57,6 +58,10 @@ class PermissionEngine:
     def add_variable(self, name: str, provider: VariableProvider) -> None:
         """Offer ``$user.<name>`` to conditions, computed only when a condition uses it."""
         self._variables[name] = provider
+
+    def variables(self) -> dict[str, VariableProvider]:
+        """The variables plugins added (:meth:`add_variable`), by name."""
+        return dict(self._variables)
 
     def invalidate(self) -> None:
         self._loaded_at = 0.0
@@ -166,7 +171,7 @@ class PermissionEngine:
         key = (action, ct.uid)
         if key not in grants._parsed:
             node = parse_filters(ct, raw, registry=self.app.registry, allow_variables=True, where="condition")
-            grants._parsed[key] = (node, frozenset(_variables_in(node)))
+            grants._parsed[key] = (node, frozenset(v.name for _, v in variables_in(node)))
         return grants._parsed[key]
 
     async def _bind(self, names: frozenset[str], user: dict[str, Any] | None) -> dict[str, Any]:
@@ -202,11 +207,3 @@ def _unknown_is_false(node: Node, variables: dict[str, Any]) -> Node:
     return node if all(a is b for a, b in zip(items, node.items)) else type(node)(items)
 
 
-def _variables_in(node: Node) -> set[str]:
-    if isinstance(node, Condition):
-        values = node.value if isinstance(node.value, list) else [node.value]
-        return {v.name for v in values if isinstance(v, Variable)}
-    if isinstance(node, Not):
-        return _variables_in(node.item)
-    assert isinstance(node, (And, Or))
-    return set().union(*(_variables_in(item) for item in node.items)) if node.items else set()

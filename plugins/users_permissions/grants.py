@@ -18,22 +18,27 @@ from cms.config import ConfigError
 from cms.errors import ValidationError
 from cms.query.filters import parse_filters
 from cms.rest.routes import exposed
+from plugins.users_permissions.variables import check_variables
 
 if TYPE_CHECKING:
     from cms.app import CMS
+    from plugins.users_permissions.engine import PermissionEngine
 
 log = logging.getLogger("cms.users_permissions")
 DEFAULTS = Path(__file__).with_name("permissions.toml")
 
 
 class Grants:
-    def __init__(self, app: CMS) -> None:
+    def __init__(self, app: CMS, engine: PermissionEngine | None = None) -> None:
         self.app = app
+        #: whose declared ``$user.*`` variables a written condition may use (None: not checked)
+        self.engine = engine
         self.Role = app.models["plugin::users-permissions.role"]
         self.Permission = app.models["plugin::users-permissions.permission"]
 
-    def check(self, action: str, condition: Any, where: str) -> None:
-        """A 400 (or a config error at start-up) for an unknown action or a bad condition."""
+    def check(self, action: str, condition: Any, where: str, *, variables: bool = True) -> None:
+        """A 400 (or a config error at start-up) for an unknown action or a bad condition;
+        ``variables``: also for a ``$user.*`` variable no one declared (:mod:`.variables`)."""
         if action not in self.app.actions:
             raise ValidationError(f"{where}: unknown action {action!r}")
         if condition is None:
@@ -41,8 +46,10 @@ class Grants:
         uid = action.rsplit(".", 1)[0]
         if uid not in self.app.registry:
             raise ValidationError(f"{where}: action {action!r} is not about a content type, it cannot have a condition")
-        parse_filters(self.app.registry.get(uid), condition, registry=self.app.registry,
-                      allow_variables=True, where="condition")
+        node = parse_filters(self.app.registry.get(uid), condition, registry=self.app.registry,
+                             allow_variables=True, where="condition")
+        if variables and self.engine is not None:
+            check_variables(node, self.engine)
 
     def parse(self, permissions: Any) -> list[tuple[str, Any]]:
         """``{action: {"enabled", "condition"}}`` → the enabled ``(action, condition)`` pairs, checked (400)."""
@@ -91,7 +98,7 @@ class Grants:
                     log.warning("%s: role %s: skipping unknown action %r (is its plugin enabled?)", path, role_type, action)
                     continue
                 try:
-                    self.check(action, condition, f"role {role_type}")
+                    self.check(action, condition, f"role {role_type}", variables=False)
                 except ValidationError as exc:
                     raise ConfigError(f"{path}: {exc.message}") from exc
                 new.append(self.Permission(action=action, condition=condition, role_id=role.id))

@@ -49,7 +49,7 @@ class UsersPermissions(Plugin):
         self.engine = PermissionEngine(app)
         self.accounts = Accounts(app, self.config)
         self.strategy = Strategy(app, self.engine, self.accounts, self.config)
-        self.grants = Grants(app)
+        self.grants = Grants(app, self.engine)
         self.limiter = RateLimiter(self.config.rate_limit_max, self.config.rate_limit_seconds)
         self.strategy.limiter = self.limiter
         self.strategy.address_limiter = RateLimiter(self.config.rate_limit_address_max, self.config.rate_limit_seconds)
