@@ -73,12 +73,35 @@ PROJECT_FILES: dict[str, str] = {
     "config/server.toml": settings_toml(ServerSettings, "Server settings; override with CMS_SERVER_<KEY>."),
     "config/database.toml": settings_toml(DatabaseSettings, "Database; override with CMS_DATABASE_URL."),
     "config/api.toml": settings_toml(ApiSettings, "REST API settings; override with CMS_API_<KEY>."),
-    "config/plugins.toml": "# Enabled plugins, one table each: [name] then its settings.\n",
+    "config/plugins.toml": """\
+# Enabled plugins, one table each: [name] then its settings.
+# Override a key with CMS_PLUGINS_<PLUGIN>_<KEY>, e.g. CMS_PLUGINS_USERS_PERMISSIONS_JWT_EXPIRES_IN.
+
+# registered users (content_types/registered_user), JWT login, roles and permissions, API tokens
+[users_permissions]
+
+# the media library: files under public/uploads/, served at /uploads/
+[upload]
+provider = "local"
+
+# the admin UI at /admin/ (in develop mode its first visit creates the first administrator)
+[admin]
+module = "admin"
+
+# The realtime chat (Socket.IO) needs the chat's content types (a message and a chat user,
+# see the cms repository's content_types/) and then:
+# [realtime]
+""",
     ".gitignore": ".tmp/\nconfig/secrets.toml\n__pycache__/\n",
     "content_types/.keep": "",
     "plugins/.keep": "",
     "migrations/.keep": "",
 }
+
+
+#: plugins ``cms new`` enables (config/plugins.toml above); each may ship a ``starter/`` folder of
+#: files a new project gets (users_permissions: its auth type, content_types/registered_user)
+STANDARD_PLUGINS = ("users_permissions", "upload", "admin")
 
 
 def plugin_init(name: str) -> str:
@@ -91,11 +114,12 @@ from cms.plugins import Plugin
 class {cls}(Plugin):
     def register(self, app):
         """Add routes (app.add_route, with openapi=route_operation(...) so that
-        /api/openapi.json documents them), lifecycle subscribers (app.lifecycles.subscribe),
-        permission actions (app.add_actions) and socket handlers (app.socket_server())."""
+        /api/openapi.json documents them), lifecycle subscribers (app.lifecycles.subscribe)
+        and permission actions (app.add_actions). See docs/plugins.md."""
 
     async def bootstrap(self, app):
-        """Runs once the database is connected, before serving."""
+        """Runs once the database is connected, before serving: Socket.IO events with
+        app.service("realtime").on(...) when the realtime plugin is enabled."""
 
     async def destroy(self, app):
         """Runs at shutdown, before the database closes."""

@@ -34,6 +34,7 @@ import secrets
 import string
 import sys
 import types
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +47,9 @@ from cms.models.storage import Storage
 
 APP_LABEL = "models"
 DEFAULT_MODULE = "cms_models"
+# A project without content types yet (and without plugins that bring some) has an empty models
+# module, which Tortoise warns about at every start and migration: that is no mistake here.
+warnings.filterwarnings("ignore", message=f'Module "{DEFAULT_MODULE}" has no models', category=RuntimeWarning)
 _ALPHABET = string.ascii_lowercase + string.digits
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cms.app import load_project
 from cms.cli.main import main
-from cms.content import discover, load_registry
 from tests.helpers.project import Server, make_project, run_cms
 
 
@@ -48,18 +48,32 @@ def test_new_makes_a_project_that_develop_serves(
     root = tmp_path / "site"
 
     assert status == 0
-    assert out.startswith("created site; next: cd site && cms generate content-type article")
+    assert out.startswith("created site with the plugins users_permissions, upload, admin; "
+                          "next: cd site && cms generate content-type article")
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # nothing written beside it
     for folder in ("config", "content_types", "plugins", "migrations"):
         assert (root / folder).is_dir()
     assert "config/secrets.toml" in (root / ".gitignore").read_text().splitlines()
     # the config files list every key with its default, and load as written
     assert tomllib.loads((root / "config" / "server.toml").read_text())["port"] == 1337
+    # the standard plugins, and the auth type users_permissions needs (its starter file)
+    assert tomllib.loads((root / "config" / "plugins.toml").read_text()) == {
+        "users_permissions": {}, "upload": {"provider": "local"}, "admin": {"module": "admin"}}
+    auth_type = json.loads((root / "content_types" / "registered_user" / "schema.json").read_text())
+    assert auth_type["pluginOptions"]["users-permissions"]["auth"] is True
 
     server = server_factory(root)
 
     assert httpx.get(f"{server.url}/_health").status_code == 200
     assert (root / "config" / "secrets.toml").exists()
+    with httpx.Client(base_url=server.url) as http:
+        admin = http.get("/admin/", follow_redirects=True)  # develop mode: the first visit creates the first administrator
+        registered = http.post("/api/auth/local/register",
+                               json={"username": "ada", "email": "ada@example.com", "password": "correct horse 1"})
+    assert (admin.status_code, admin.url.path) == (200, "/admin/setup")
+    assert "Create the first administrator" in admin.text
+    assert registered.status_code == 200 and registered.json()["user"]["username"] == "ada"
+    assert "RuntimeWarning" not in server.log()  # not even about a models module without models
 
 
 def test_a_generated_content_type_loads_and_is_served_after_develop(
@@ -73,16 +87,22 @@ def test_a_generated_content_type_loads_and_is_served_after_develop(
     assert schema["info"]["singularName"] == "blog-post"
     assert schema["info"]["pluralName"] == "blog-posts"
     assert schema["collectionName"] == "blog_posts"
-    [blog_post] = load_registry(discover(site / "content_types"), site)
+    blog_post = load_project(site, "develop").registry.get("api::blog-post.blog-post")  # with the plugins' types
     assert blog_post.uid == "api::blog-post.blog-post"
 
     server = server_factory(site)
 
     [migration] = (site / "migrations").glob("*/models/0_*_init.py")
     assert 'CREATE TABLE IF NOT EXISTS "blog_posts"' in migration.read_text()
+    # a new type is closed to Public until granted; a full-access token made as users make one opens it
+    status, out, _ = cms(site, "api-token", "create", "--name", "ci", "--type", "full-access")
+    assert status == 0
+    token = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
     with httpx.Client(base_url=server.url) as http:
-        created = http.post("/api/blog-posts", json={"data": {"title": "Hello"}})
-        listed = http.get("/api/blog-posts")
+        closed = http.post("/api/blog-posts", json={"data": {"title": "Hello"}})
+        created = http.post("/api/blog-posts", json={"data": {"title": "Hello"}}, headers=token)
+        listed = http.get("/api/blog-posts", headers=token)
+    assert closed.status_code == 403
     assert created.status_code == 201
     assert created.json()["data"]["title"] == "Hello"
     assert listed.status_code == 200
@@ -101,7 +121,7 @@ def test_a_generated_plugin_is_enabled_and_loads(site: Path, capsys: pytest.Capt
     assert (status, out) == (0, f"wrote {site / 'plugins' / 'audit'}/ and enabled it in {site / 'config' / 'plugins.toml'}\n")
     assert (site / "plugins" / "audit" / "__init__.py").exists()
     assert (site / "plugins" / "audit" / "content_types").is_dir()
-    assert tomllib.loads((site / "config" / "plugins.toml").read_text()) == {"audit": {"enabled": True}}
+    assert tomllib.loads((site / "config" / "plugins.toml").read_text())["audit"] == {"enabled": True}
     # `cms routes` loads the project with its plugins: the skeleton imports and registers
     status, out, _ = cms(site, "routes")
     assert status == 0
