@@ -9,6 +9,12 @@ the plugin these pages are not built at all (see :func:`enabled`); the
 service is asked for when a page is shown, since the plugin may register after
 the admin.
 
+A grant's condition is edited as rows of field → operator → value in groups
+(``static/conditions.js``), over the JSON the form posts; the page gives the
+editor what the service says a condition may name (each type's fields, walked
+through relations :data:`RELATION_DEPTH` levels, and the declared ``$user.*``
+variables), and the service's ``check_grant`` refuses the rest beside the cell.
+
 The token itself is shown once, on the page that answers the form; only its
 HMAC is stored (by the plugin).
 """
@@ -36,6 +42,8 @@ if TYPE_CHECKING:
 SERVICE = "users_permissions"
 CONTENT_ACTIONS = ("find", "findOne", "create", "update", "delete")
 TOKEN_DURATIONS = {"7": 7, "30": 30, "90": 90, "unlimited": None}
+#: how many relations the condition editor walks from a grant's type (``sender.role.name``)
+RELATION_DEPTH = 2
 
 
 def enabled(app: CMS) -> bool:
@@ -66,7 +74,32 @@ class PermissionsPage(ServicePage):
 
     @route("", name="settings-permissions")
     async def index(self, request: Request) -> Response:
-        return self.render(request, "settings/roles.html", roles=await self.service.roles())
+        return await self.roles_page(request, adding="add" in request.query_params)
+
+    @route("/new", methods=["GET", "POST"], name="settings-role-create")
+    async def create(self, request: Request) -> Response:
+        """Add a role (name, description), then go to its permissions: a new role is granted nothing."""
+        if request.method != "POST":
+            return RedirectResponse(f"{request.url_for('admin:settings-permissions')}?add#add-role",
+                                    status_code=HTTP_303_SEE_OTHER)
+        form = await request.form()
+        values = {key: str(form.get(key) or "").strip() for key in ("name", "description")}
+        try:
+            role_id = await self.service.create_role(values["name"], values["description"])
+        except ApplicationError as exc:
+            errors: dict[str, str] = {}
+            for item in exc.details.get("errors") or [{"path": ["_form"], "message": exc.message}]:
+                path = item.get("path") or ["_form"]
+                key = str(path[0]) if str(path[0]) in ("name", "description") else "_form"
+                errors.setdefault(key, item.get("message") or exc.message)
+            return await self.roles_page(request, adding=True, form=values, errors=errors, status_code=422)
+        flash(request, f'Role "{values["name"]}" created: tick what it may do.', "success")
+        return RedirectResponse(request.url_for("admin:settings-role", role_id=role_id), status_code=HTTP_303_SEE_OTHER)
+
+    async def roles_page(self, request: Request, *, adding: bool, form: dict[str, str] | None = None,
+                         errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+        return self.render(request, "settings/roles.html", status_code=status_code, roles=await self.service.roles(),
+                           adding=adding, form=form or {}, errors=errors or {})
 
     @route("/{role_id:int}", methods=["GET", "POST"], name="settings-role")
     async def role(self, request: Request) -> Response:
@@ -76,11 +109,12 @@ class PermissionsPage(ServicePage):
             raise HTTPException(404)
         stored = await service.grants(role["id"])
         grants = {a: _condition_text(c) for a, c in stored.items()}
+        conditions = dict(grants)  # what each condition cell shows, ticked or not
         errors: dict[str, str] = {}
         if request.method == "POST":
             form = await request.form()
-            grants = {a: str(form.get(f"condition:{a}") or "").strip()
-                      for a in sorted(self.app.actions) if form.get(f"grant:{a}")}
+            conditions = {a: str(form.get(f"condition:{a}") or "").strip() for a in sorted(self.app.actions)}
+            grants = {a: conditions[a] for a in sorted(self.app.actions) if form.get(f"grant:{a}")}
             parsed, errors = self.check(grants)
             if not errors:
                 # grants of actions no enabled plugin declares are not on the page: keep them
@@ -90,8 +124,10 @@ class PermissionsPage(ServicePage):
                 return RedirectResponse(request.url_for("admin:settings-role", role_id=role["id"]),
                                         status_code=HTTP_303_SEE_OTHER)
             flash(request, "Nothing was saved: fix the conditions marked below.", "error")
+        matrix = self.matrix()
         return self.render(request, "settings/permissions.html", status_code=422 if errors else 200,
-                           role=role, matrix=self.matrix(), grants=grants, errors=errors)
+                           role=role, matrix=matrix, grants=grants, conditions=conditions, errors=errors,
+                           schema=self.condition_schema(matrix))
 
     def check(self, grants: dict[str, str]) -> tuple[list[tuple[str, Any]], dict[str, str]]:
         """Parse each condition (JSON) and check it against its content type, as the REST roles API does."""
@@ -122,18 +158,55 @@ class PermissionsPage(ServicePage):
             if cells:
                 rows.append({"label": ct.display_name, "uid": ct.uid, "cells": dict(cells)})
         covered = {action for row in rows for action in row["cells"].values()}
-        groups: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+        groups: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
         for action in sorted(actions - covered):
-            controller, _, name = action.rpartition(".")
-            groups[controller].append((name, action, controller in self.app.registry))
+            controller, _, name = action.rpartition(".")  # (name, action, the type its condition is on)
+            uid = self.app.registry.resolve(controller)
+            groups[controller].append((name, action, uid))
         return {"columns": CONTENT_ACTIONS, "rows": rows, "groups": dict(groups)}
+
+    def condition_schema(self, matrix: dict[str, Any]) -> dict[str, Any]:
+        """What the condition editor offers: the types a condition may walk (from each type with
+        a conditional grant, through relations up to :data:`RELATION_DEPTH`), their fields, and
+        the ``$user.*`` variables; all from the service, so the editor offers what it accepts."""
+        service = self.service
+        level = {row["uid"] for row in matrix["rows"]}
+        level |= {uid for items in matrix["groups"].values() for _, _, uid in items if uid}
+        types: dict[str, Any] = {}
+        for _ in range(RELATION_DEPTH + 1):
+            following: set[str] = set()
+            for uid in sorted(level - types.keys()):
+                fields = [f for f in service.condition_fields(uid) if f["visible"]]
+                types[uid] = {"label": self.app.registry.get(uid).display_name, "fields": fields}
+                following |= {f["target"] for f in fields if f["target"]}
+            level = following
+        return {"types": types, "variables": service.condition_variables(), "depth": RELATION_DEPTH}
 
 
 def _condition_text(condition: Any) -> str:
-    return "" if condition is None else json.dumps(condition, indent=None, ensure_ascii=False)
+    return "" if condition is None else json.dumps(condition, indent=2, ensure_ascii=False)
 
 
 # -- API tokens ------------------------------------------------------------------------
+
+
+def token_action_groups(app: CMS) -> dict[str, Any]:
+    """The actions a custom token may get, grouped as the form shows them: one row per content
+    type with a box per action (find … delete), then every other action under its controller
+    (``plugin::users-permissions.auth``: ``callback``, ``connect``, …). A flat list of 60
+    dotted names was unreadable."""
+    actions = set(app.actions)
+    rows = []
+    for ct in app.registry:
+        cells = {name: f"{ct.uid}.{name}" for name in CONTENT_ACTIONS if f"{ct.uid}.{name}" in actions}
+        if cells:
+            rows.append({"label": ct.display_name, "uid": ct.uid, "cells": cells})
+    covered = {action for row in rows for action in row["cells"].values()}
+    others: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for action in sorted(actions - covered):
+        controller, _, name = action.rpartition(".")
+        others[controller].append((name, action))
+    return {"columns": CONTENT_ACTIONS, "rows": rows, "others": dict(others)}
 
 
 class ApiTokensPage(ServicePage):
@@ -159,7 +232,8 @@ class ApiTokensPage(ServicePage):
                 form_values = {"type": "read-only", "duration": "30"}
         response = self.render(request, "settings/tokens.html", status_code=422 if errors else 200,
                                tokens=await service.api_tokens(), created=created, errors=errors, form=form_values,
-                               types=service.token_kinds, durations=TOKEN_DURATIONS, actions=sorted(self.app.actions))
+                               types=service.token_kinds, durations=TOKEN_DURATIONS,
+                               action_groups=token_action_groups(self.app))
         response.headers["Cache-Control"] = "no-store"  # the page may hold a new token
         return response
 

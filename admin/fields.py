@@ -214,8 +214,10 @@ def relation_field(attr: Attribute, target_key: str, target_label: str | None) -
     """A relation as a search-as-you-type picker (select2 over ``/_api/<key>/relation-lookup``)."""
     label = label_of(attr.name)
     cls = HasMany if attr.is_to_many else HasOne
-    # a to-many list can be long: shown on the detail and edit pages, not in the list
+    # a to-many list can be long: shown on the detail and edit pages, not in the list; a
+    # to-one relation sorts by the related entry's label (admin.views.ContentTypeView.sort_path)
     return cls(attr.name, label=label, key=target_key, exclude_from_list=attr.is_to_many,
+               orderable=not attr.is_to_many,
                help_text="Type to search" + (" · required" if attr.required else ""),
                extra={"label_field": target_label})
 

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from starlette.requests import Request
 from starlette_admin import (
     BaseField,
     BooleanField,
@@ -31,9 +32,11 @@ from starlette_admin.fields import DecimalField, TimeField
 from starlette_admin.filters import (
     BaseFilter,
     FilterApplyContext,
+    FilterDataType,
     FilterGroup,
     FilterRegistry,
     FilterRule,
+    FilterValidationError,
     boolean,
     date,
     enum,
@@ -70,45 +73,70 @@ def _on_field(ctx: FilterApplyContext, operator: str, value: Any) -> Fragment:
     return {ctx.field_name: {operator: _json_value(value)}}
 
 
+# -- one vocabulary ------------------------------------------------------------------
+#
+# starlette-admin words the same test differently per field type ("Equal" for text,
+# "Equals" for numbers, "Is on" for dates, "Is null" everywhere). Here one operator has
+# one slug and one label whatever the field, so an editor reads the same words on every
+# filter (checked by tests/admin/test_human_values.py).
+
+LABELS = {
+    "eq": "Is", "neq": "Is not", "contains": "Contains", "not_contains": "Does not contain",
+    "startswith": "Starts with", "endswith": "Ends with", "in": "Is one of", "not_in": "Is none of",
+    "gt": "Is greater than", "gte": "Is at least", "lt": "Is less than", "lte": "Is at most",
+    "between": "Is between", "after": "Is on or after", "before": "Is on or before",
+    "in_past": "Is in the past", "in_future": "Is in the future", "is_true": "Is yes", "is_false": "Is no",
+    "is_null": "Is empty", "is_not_null": "Is not empty",
+}
+
+
+class _Worded:
+    """Takes its label from :data:`LABELS` by its slug."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.label = LABELS[cls.name]
+
+
 # -- text ---------------------------------------------------------------------------
 
 
-class Contains(string.ContainsFilter):
+class Contains(_Worded, string.ContainsFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$containsi", ctx.value)
 
 
-class NotContains(string.NotContainsFilter):
+class NotContains(_Worded, string.NotContainsFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$notContainsi", ctx.value)
 
 
-class StartsWith(string.StartsWithFilter):
+class StartsWith(_Worded, string.StartsWithFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$startsWithi", ctx.value)
 
 
-class EndsWith(string.EndsWithFilter):
+class EndsWith(_Worded, string.EndsWithFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$endsWithi", ctx.value)
 
 
-class Equal(generic.EqualFilter):
+class Equal(_Worded, generic.EqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$eq", ctx.value)
 
 
-class NotEqual(generic.NotEqualFilter):
+class NotEqual(_Worded, generic.NotEqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on(ctx, "$ne", ctx.value)
 
 
-class IsNull(generic.IsNullFilter):
+class IsNull(_Worded, generic.IsNullFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$null", True)
 
 
-class IsNotNull(generic.IsNotNullFilter):
+class IsNotNull(_Worded, generic.IsNotNullFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$notNull", True)
 
@@ -116,22 +144,22 @@ class IsNotNull(generic.IsNotNullFilter):
 # -- choices and booleans -------------------------------------------------------------
 
 
-class In(enum.InFilter):
+class In(_Worded, enum.InFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$in", list(ctx.value))
 
 
-class NotIn(enum.NotInFilter):
+class NotIn(_Worded, enum.NotInFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$notIn", list(ctx.value))
 
 
-class IsTrue(boolean.IsTrueFilter):
+class IsTrue(_Worded, boolean.IsTrueFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$eq", True)
 
 
-class IsFalse(boolean.IsFalseFilter):
+class IsFalse(_Worded, boolean.IsFalseFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         # a boolean never set reads as false, as the switch on the form shows it
         return {"$or": [_on_field(ctx, "$eq", False), _on_field(ctx, "$null", True)]}
@@ -140,37 +168,37 @@ class IsFalse(boolean.IsFalseFilter):
 # -- numbers --------------------------------------------------------------------------
 
 
-class NumberEqual(numeric.EqualFilter):
+class NumberEqual(_Worded, numeric.EqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$eq", ctx.value)
 
 
-class NumberNotEqual(numeric.NotEqualFilter):
+class NumberNotEqual(_Worded, numeric.NotEqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$ne", ctx.value)
 
 
-class GreaterThan(numeric.GreaterThanFilter):
+class GreaterThan(_Worded, numeric.GreaterThanFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$gt", ctx.value)
 
 
-class GreaterOrEqual(numeric.GreaterThanOrEqualFilter):
+class GreaterOrEqual(_Worded, numeric.GreaterThanOrEqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$gte", ctx.value)
 
 
-class LessThan(numeric.LessThanFilter):
+class LessThan(_Worded, numeric.LessThanFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$lt", ctx.value)
 
 
-class LessOrEqual(numeric.LessThanOrEqualFilter):
+class LessOrEqual(_Worded, numeric.LessThanOrEqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$lte", ctx.value)
 
 
-class Between(numeric.BetweenFilter):
+class Between(_Worded, numeric.BetweenFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$between", [ctx.value, ctx.value2])
 
@@ -178,48 +206,52 @@ class Between(numeric.BetweenFilter):
 # -- dates and times ------------------------------------------------------------------
 
 
-class DateEqual(date.DateEqualFilter):
+class DateEqual(_Worded, date.DateEqualFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$eq", ctx.value)
 
 
-class DateBetween(date.DateBetweenFilter):
+class DateBetween(_Worded, date.DateBetweenFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$between", [ctx.value, ctx.value2])
 
 
-class DateTimeBetween(date.DateTimeBetweenFilter):
-    def apply(self, ctx: FilterApplyContext) -> Fragment:
-        return _on_field(ctx, "$between", [ctx.value, ctx.value2])
+class DateTimeBetween(DateBetween):
+    data_type = FilterDataType.DATETIME
 
 
-class TimeBetween(date.TimeBetweenFilter):
-    def apply(self, ctx: FilterApplyContext) -> Fragment:
-        return _on_field(ctx, "$between", [ctx.value, ctx.value2])
+class TimeBetween(DateBetween):
+    data_type = FilterDataType.TIME
 
 
-class After(date.DateTimeEqualFilter):
+class After(_Worded, date.DateTimeEqualFilter):
     name = "after"
-    label = "After"
 
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$gte", ctx.value)
 
 
-class Before(date.DateTimeEqualFilter):
+class Before(_Worded, date.DateTimeEqualFilter):
     name = "before"
-    label = "Before"
 
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$lte", ctx.value)
 
 
-class InPast(date.DateInPastFilter):
+class DateAfter(After):
+    data_type = FilterDataType.DATE
+
+
+class DateBefore(Before):
+    data_type = FilterDataType.DATE
+
+
+class InPast(_Worded, date.DateInPastFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$lt", _now_for(ctx))
 
 
-class InFuture(date.DateInFutureFilter):
+class InFuture(_Worded, date.DateInFutureFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$gt", _now_for(ctx))
 
@@ -233,14 +265,77 @@ def _now_for(ctx: FilterApplyContext) -> Any:
 # -- relations ------------------------------------------------------------------------
 
 
-class RelationId(numeric.EqualFilter):
-    """The related entry's id (shown in its detail page)."""
+class RelationIs(_Worded, BaseFilter):
+    """The related entry, chosen in a picker of the related entries (by their display field).
 
-    name = "id"
-    label = "Has id"
+    The value is the entry's id; the page shows its label, which the view loads
+    for the rules of the current filter (:meth:`admin.views.ContentTypeView.find_all`)
+    into ``request.state.relation_choices``: the filter builder's picker starts
+    on it and the filter's pill names it. One subclass per relation field
+    (:func:`relation_filters`) says which field's labels are its choices.
+    """
+
+    name = "eq"
+    data_type = FilterDataType.STRING
+    field_name = ""
+
+    def parse_value(self, raw: Any) -> int:
+        text = str(raw).strip()
+        if not text.isdigit() or len(text) > 18:
+            raise FilterValidationError(f"{raw!r} is not an entry")
+        return int(text)
+
+    def get_choices(self, request: Request) -> Sequence[tuple[Any, str]] | None:
+        choices = getattr(request.state, "relation_choices", None) or {}
+        return choices.get(self.field_name) or None
 
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return {ctx.field_name: {"id": {"$eq": ctx.value}}}
+
+
+class RelationIsNot(RelationIs):
+    """Not linked to the chosen entry (entries linked to nothing included)."""
+
+    name = "neq"
+
+    def apply(self, ctx: FilterApplyContext) -> Fragment:
+        return {"$not": {ctx.field_name: {"id": {"$eq": ctx.value}}}}
+
+
+#: the slugs whose value is a related entry's id
+PICKER_SLUGS = frozenset({RelationIs.name, RelationIsNot.name})
+
+
+def picked_entries(group: FilterGroup | None, relations: Any) -> dict[str, set[int]]:
+    """Per relation field, the ids of the related entries a filter tree picks (``sender is 3``)."""
+    picked: dict[str, set[int]] = {}
+    for rule in _rules(group):
+        if rule.field in relations and rule.filter in PICKER_SLUGS and isinstance(rule.value, int):
+            picked.setdefault(rule.field, set()).add(rule.value)
+    return picked
+
+
+def _rules(group: FilterGroup | None) -> list[FilterRule]:
+    """Every rule of a filter tree, at any depth."""
+    if group is None:
+        return []
+    found: list[FilterRule] = []
+    for rule in group.rules:
+        found += _rules(rule) if isinstance(rule, FilterGroup) else [rule]
+    return found
+
+
+#: picker filter classes per relation field name (see :class:`RelationIs`)
+_PICKERS: dict[str, tuple[type[BaseFilter], ...]] = {}
+
+
+def relation_filters(name: str) -> tuple[type[BaseFilter], ...]:
+    """The picker filters of relation field ``name`` (made once per name)."""
+    found = _PICKERS.get(name)
+    if found is None:
+        found = _PICKERS[name] = tuple(type(f"{cls.__name__}_{name}", (cls,), {"field_name": name})
+                                       for cls in (RelationIs, RelationIsNot))
+    return found
 
 
 _NULLS: Sequence[type[BaseFilter]] = (IsNull, IsNotNull)
@@ -270,7 +365,7 @@ class Filters(FilterRegistry):
 
     @filters(DateField)
     def dates(self, field: BaseField) -> Sequence[type[BaseFilter]]:
-        return (DateEqual, DateBetween, InPast, InFuture, *_NULLS)
+        return (DateEqual, DateAfter, DateBefore, DateBetween, InPast, InFuture, *_NULLS)
 
     @filters(DateTimeField)
     def datetimes(self, field: BaseField) -> Sequence[type[BaseFilter]]:
@@ -286,10 +381,10 @@ class Filters(FilterRegistry):
 
     @filters(HasOne, HasMany)
     def relations(self, field: BaseField) -> Sequence[type[BaseFilter]]:
-        # text filters match the related entry's label (e.g. a sender's username)
+        # the related entry from a picker; or its label containing some text (e.g. a sender's username)
         if (field.extra or {}).get("label_field"):
-            return (Contains, StartsWith, Equal, RelationId, *_NULLS)
-        return (RelationId, *_NULLS)
+            return (*relation_filters(field.name), Contains, *_NULLS)
+        return (*relation_filters(field.name), *_NULLS)
 
 
 def to_where(group: FilterGroup | None, registry: FilterRegistry, fields: dict[str, BaseField], view: Any) -> Any:

@@ -53,6 +53,9 @@ SETTINGS_TYPES = frozenset({"plugin::users-permissions.permission", "plugin::use
 SUPER_ADMIN_WRITES = frozenset({"plugin::users-permissions.role"})
 #: only the super-admin sees them
 SUPER_ADMIN_ONLY = frozenset({ADMIN_UID})
+#: served (a user's role picker and links reach them) but not in the menu: roles are listed, added
+#: and granted on Settings → Roles & permissions, one menu entry for them rather than two
+UNLISTED = frozenset({"plugin::users-permissions.role"})
 #: types listed but never written here: uploaded files are added, changed and deleted in the
 #: media library, which stores (and removes) their bytes with the upload plugin's provider
 READ_ONLY = frozenset({"plugin::upload.file"})
@@ -79,6 +82,16 @@ class NoFraming:
             await send(message)
 
         await self.app(scope, receive, framed)
+
+
+class Unlisted(DropDown):
+    """Views served at their URLs but shown in no menu (see :data:`UNLISTED`)."""
+
+    def __init__(self, views: list[ContentTypeView]) -> None:
+        super().__init__("", views=list(views))
+
+    def is_accessible(self, request: Any) -> bool:
+        return False
 
 
 class Site:
@@ -115,6 +128,7 @@ class Site:
         self.admin.templates.env.globals.update(develop=app.settings.develop, detail_url=detail_url, edit_url=edit_url)
         self._views: dict[str, ContentTypeView] = {}
         menus: dict[str, list[ContentTypeView]] = {}
+        unlisted: list[ContentTypeView] = []
         for ct in app.registry:
             key = self.keys.get(ct.uid)
             if key is None:
@@ -124,6 +138,9 @@ class Site:
             self._views[key] = view
             if ct.uid in SUPER_ADMIN_ONLY:
                 continue  # listed under settings
+            if ct.uid in UNLISTED:
+                unlisted.append(view)
+                continue
             plugin = ct.plugin or next((a.split("::", 1)[1].split(".")[0] for a in ct.aliases
                                         if a.startswith("plugin::")), None)
             if plugin:  # a plugin's types (or types standing in for them) are grouped under its name
@@ -134,6 +151,8 @@ class Site:
             self.admin.add_view(media)
         for title, views in menus.items():
             self.admin.add_view(DropDown(title, views=list(views), icon="fa-solid fa-users"))
+        if unlisted:
+            self.admin.add_view(Unlisted(unlisted))
         settings: list[Any] = []
         if access.enabled(app):  # roles, grants and tokens: through the users_permissions service
             settings += [access.PermissionsPage(self), access.ApiTokensPage(self)]

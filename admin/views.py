@@ -24,15 +24,17 @@ from starlette_admin import (
     BaseField,
     BaseModelView,
     DateTimeField,
-    HasMany,
-    HasOne,
     IntegerField,
     RelationField,
     StringField,
+    action,
     link_row_action,
 )
+from starlette.responses import Response
+from starlette_admin.actions import ActionSelection
 from starlette_admin.exceptions import ActionFailed, FormValidationError
 from starlette_admin.filters import FilterGroup, FilterRegistry
+from starlette_admin.helpers import static_url
 from starlette_admin.types import RequestAction
 
 from admin.auth import ADMIN_UID, Account, account_of
@@ -47,7 +49,8 @@ from admin.fields import (
     shown_in_admin,
     to_input,
 )
-from admin.filters import Filters, to_where
+from admin.export import export_form, export_response
+from admin.filters import Filters, picked_entries, to_where
 from admin.media import CARD_FIELDS, media_field
 from admin.urls import detail_url, edit_url
 from cms.content import ContentType
@@ -113,8 +116,7 @@ class ContentTypeView(BaseModelView):
         self.relations: dict[str, str] = {}  # attribute → target view key
         self.fields = self._build_fields()
         self.searchable_fields = [f.name for f in self.fields if _FILTERS.filters_for(f) and not f.exclude_from_list]
-        self.sortable_fields = [f.name for f in self.fields if f.orderable and not isinstance(f, (HasOne, HasMany))
-                                and not f.exclude_from_list]
+        self.sortable_fields = [f.name for f in self.fields if f.orderable and not f.exclude_from_list]
         self.fields_default_sort = [("id", True)]
         super().__init__()
 
@@ -131,6 +133,7 @@ class ContentTypeView(BaseModelView):
                 self.relations[attr.name] = target_key
                 if attr.type == "media":  # thumbnails, a picker over the media library, uploads in place
                     field = media_field(attr, target_key)
+                    field.orderable = False
                 else:
                     field = relation_field(attr, target_key, display_field(self.app.registry.get(attr.target or "")))
             else:
@@ -148,6 +151,13 @@ class ContentTypeView(BaseModelView):
     def get_filter_registry(self) -> FilterRegistry:
         return _FILTERS
 
+    def _additional_js_links(self, request: Request) -> Sequence[str]:
+        """starlette-admin's, plus select2 on a list with relation filters (their pickers)."""
+        return _with_select2(super()._additional_js_links(request), request, self, "js/vendor/select2.min.js")
+
+    def _additional_css_links(self, request: Request) -> Sequence[str]:
+        return _with_select2(super()._additional_css_links(request), request, self, "css/vendor/select2.min.css")
+
     def field_named(self, name: str) -> BaseField | None:
         return next((f for f in self.fields if f.name == name), None)
 
@@ -160,6 +170,28 @@ class ContentTypeView(BaseModelView):
                 return (name, target.label_field)
             return (name, "id")
         return (name,)
+
+    def sort_path(self, name: str) -> tuple[str, ...]:
+        """What sorting by field ``name`` orders by: a to-one relation's label (a sender's
+        username), else the field itself."""
+        if name not in self.relations:
+            return (name,)
+        return (name, self.relation_label(name) or "id")
+
+    def sort_keys(self, sorts: Sequence[tuple[str, str]] | None) -> tuple[SortKey, ...]:
+        """The list's ``(field, "asc"|"desc")`` sorts as the reader's sort keys (unknown ones dropped)."""
+        return tuple(SortKey(self.sort_path(name), direction == "desc") for name, direction in sorts or ()
+                     if name in (self.sortable_fields or ()))
+
+    def label_for(self, document: dict[str, Any]) -> str:
+        """How an entry is named in links, pickers and exports: its display field, else ``Type #id``."""
+        label = document.get(self.label_field) if self.label_field else None
+        return str(label) if label not in (None, "") else f"{self.display_name} #{document.get('id')}"
+
+    def relation_pickers(self, request: Request) -> dict[str, str]:
+        """Per relation field with filters, the lookup URL of its picker (``static/admin.js``)."""
+        return {name: str(request.url_for("admin:relation-lookup", key=key)) for name, key in self.relations.items()
+                if name in (self.searchable_fields or ())}
 
     # -- who may do what ------------------------------------------------------------------
 
@@ -252,18 +284,45 @@ class ContentTypeView(BaseModelView):
                 populate[field.name] = Populate(fields=(label,) if label else ())
         return populate
 
+    def relation_label(self, name: str) -> str | None:
+        """The attribute naming the entries relation ``name`` links to (a file: its name)."""
+        if self.ct.attributes[name].type == "media":
+            return "name"
+        return self.site.view(self.relations[name]).label_field
+
+    def export_populate(self) -> dict[str, Populate]:
+        """Every relation, with its label only (what an export writes)."""
+        return {name: Populate(fields=(label,) if (label := self.relation_label(name)) else ())
+                for name in self.relations}
+
+    async def _pick_labels(self, request: Request, filters: FilterGroup | None) -> None:
+        """The labels of the related entries the filter picks (``sender is 3``: alice), for the
+        filter builder's picker and the filter's pill (:class:`admin.filters.RelationIs`)."""
+        choices: dict[str, list[tuple[int, str]]] = {}
+        for name, ids in picked_entries(filters, self.relations).items():
+            target, label = self.site.view(self.relations[name]), self.relation_label(name)
+            documents, _ = await target.service.find_many(Query(
+                filters=Condition(("id",), "$in", sorted(ids)), fields=(label,) if label else (),
+                pagination=Pagination("offset", 0, len(ids), with_count=False)))
+            choices[name] = [(d["id"], str(d[label]) if label and d.get(label) not in (None, "")
+                              else f"{target.display_name} #{d['id']}") for d in documents]
+        request.state.relation_choices = choices
+
     async def find_all(self, request: Request, skip: int = 0, limit: int = 100, q: str | None = None,
                        sorts: Sequence[tuple[str, str]] | None = None, filters: FilterGroup | None = None) -> Sequence[Any]:
-        sort = tuple(SortKey((name,), direction == "desc") for name, direction in sorts or ()
-                     if name in (self.sortable_fields or ()))
-        query = Query(filters=self._where(request, filters), sort=sort, search=q or None,
+        if filters is not None and not filters.is_empty():
+            await self._pick_labels(request, filters)
+        query = Query(filters=self._where(request, filters), sort=self.sort_keys(sorts), search=q or None,
                       pagination=Pagination("offset", max(skip, 0), limit if limit > 0 else None, with_count=False),
                       populate=self._populate(request))
         documents, _ = await self.service.find_many(query)
         return await self._entries(documents)
 
     async def count(self, request: Request, q: str | None = None, filters: FilterGroup | None = None) -> int:
-        return await self.service.count(Query(filters=self._where(request, filters), search=q or None))
+        total = await self.service.count(Query(filters=self._where(request, filters), search=q or None))
+        if getattr(request.state, "action", None) == RequestAction.LIST:
+            request.state.list_total = total  # for the export dialog, built later on the list page
+        return total
 
     async def _by_ids(self, request: Request, ids: list[int]) -> list[Entry]:
         if not ids:
@@ -310,8 +369,21 @@ class ContentTypeView(BaseModelView):
             if value is not None:
                 target = self.site.view(key)
                 values[name] = [target.entry(v) for v in value] if isinstance(value, list) else target.entry(value)
-        label = values.get(self.label_field) if self.label_field else None
-        return Entry(values, str(label) if label not in (None, "") else f"{self.display_name} #{values.get('id')}")
+        return Entry(values, self.label_for(values))
+
+    # -- export -------------------------------------------------------------------------
+
+    @action(name="export", text="Export", confirmation="", header="Export entries", icon_class="list.export",
+            submit_btn_text="Export", form=export_form, custom_response=True, allow_empty_selection=True,
+            dedicated_button=True, modal_size="lg")
+    async def export_action(self, request: Request, selection: ActionSelection) -> Response:
+        """Everything the list's search and filters match (or its page, or the selected rows),
+        streamed; see :mod:`admin.export`."""
+        return await export_response(self, request, selection)
+
+    def pks(self, pks: Sequence[Any]) -> list[int]:
+        """Row ids from a request (anything else dropped)."""
+        return _ids(pks)
 
     # -- writes -------------------------------------------------------------------------
 
@@ -383,6 +455,16 @@ class ContentTypeView(BaseModelView):
                 raise HTTPException(HTTP_403_FORBIDDEN, message)
             raise ActionFailed(message)
         return rows
+
+
+def _with_select2(links: Sequence[str], request: Request, view: ContentTypeView, path: str) -> list[str]:
+    found = list(links)
+    pickers = any(name in (view.searchable_fields or ()) for name in view.relations)
+    if pickers and getattr(request.state, "action", None) == RequestAction.LIST:
+        url = static_url(request, path, v="4.1.0")
+        if url not in found:
+            found.append(url)
+    return found
 
 
 def _ids(pks: Sequence[Any]) -> list[int]:

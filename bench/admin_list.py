@@ -50,7 +50,7 @@ def make_project(root: Path) -> None:
     for part in ("content_types", "config"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("secrets.toml"))
     (root / "config" / "plugins.toml").write_text(
-        '[users_permissions]\n\n[admin]\nmodule = "admin"\n\n[realtime]\n')
+        '[users_permissions]\n\n[upload]\n\n[admin]\nmodule = "admin"\n\n[realtime]\n')
 
 
 def fill(db: Path, messages: int, users: int) -> None:
