@@ -340,12 +340,10 @@ class MediaLibrary(CustomView):
 
     async def update(self, file_id: int, values: dict[str, str]) -> dict[str, str]:
         """Save name, alternative text and caption; the errors by field (empty: saved)."""
-        from plugins.upload.fileinfo import parse_infos  # the plugin's checks of fileInfo
-
         if not values["name"].strip():
             return {"name": "A file needs a name."}
         try:
-            info = parse_infos([{**values, "name": values["name"].strip()}])[0]
+            info = self.files.parse_infos([{**values, "name": values["name"].strip()}])[0]  # the plugin's checks
             await self.files.update_info(file_id, info, Access())
         except NotFoundError:
             raise HTTPException(404, "No such file.") from None
@@ -411,21 +409,15 @@ class MediaLibrary(CustomView):
 
     @route("/api/upload", methods=["POST"], name="media-api-upload")
     async def api_upload(self, request: Request) -> Response:
-        from plugins.upload.fileinfo import parse_infos
-        from plugins.upload.multipart import boundary_of, read_form
-
         files = self.files
-        boundary = boundary_of(request.headers.get("content-type", ""))
-        if boundary is None:
-            return error_response(ValidationError('Send the files as multipart/form-data, in the field "files"'))
         try:
-            form = await read_form(_chunks(request), boundary, files.temp_dir, files.config.max_files)
+            form = await files.read_form(_chunks(request), request.headers.get("content-type", ""))
         except ApplicationError as exc:
             return error_response(exc)
         try:
             if not form.files:
                 raise ValidationError("Files are empty")
-            infos = parse_infos(form.fields.get("fileInfo", []))
+            infos = files.parse_infos(form.fields.get("fileInfo", []))
             created = await files.upload(form.files, infos, Access())
         except ApplicationError as exc:
             return error_response(exc)

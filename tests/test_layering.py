@@ -92,3 +92,21 @@ def test_content_and_query_do_not_import_the_serving_layers(layer: str) -> None:
     files = sources(CMS / layer)
     assert files, f"cms/{layer} has no Python files"
     assert violations(files, SERVING_LAYERS) == []
+
+
+def test_the_admin_uses_plugins_only_through_their_services() -> None:
+    """``admin/`` reaches a plugin through ``app.service(name)`` (users_permissions, upload, realtime),
+    never by importing the plugin's modules: a plugin's internals can change without the admin."""
+    files = sources(CMS.parent / "admin")
+    assert len(files) > 10
+    assert violations(files, ("plugins",)) == []
+
+
+@pytest.mark.parametrize("plugin", ["users_permissions", "upload", "realtime", "assistant"])
+def test_no_plugin_imports_another_plugins_modules(plugin: str) -> None:
+    """Plugins talk through the app (``app.service``, ``app.identity``), not each other's modules."""
+    others = tuple(f"plugins.{name}" for name in ("users_permissions", "upload", "realtime", "assistant")
+                   if name != plugin)
+    files = sources(CMS.parent / "plugins" / plugin)
+    assert files
+    assert violations(files, others) == []

@@ -20,6 +20,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -30,8 +31,8 @@ from cms.permissions import Access
 from cms.query.ast import And, Condition, Query
 from plugins.upload import images
 from plugins.upload.config import UploadConfig
-from plugins.upload.fileinfo import FileInfo
-from plugins.upload.multipart import FilePart
+from plugins.upload.fileinfo import FileInfo, parse_infos
+from plugins.upload.multipart import FilePart, Form, boundary_of, read_form
 from plugins.upload.naming import clean_name, new_hash
 from plugins.upload.providers import Provider
 from plugins.upload.sniff import SVG, Sniffed, allowed, sniff
@@ -68,6 +69,21 @@ class Files:
         self.ct = app.registry.get(FILE_UID)
         self.documents = DocumentService(app, FILE_UID)
         self.pool = ThreadPoolExecutor(max_workers=config.image_workers, thread_name_prefix="upload-images")
+
+    # -- for other packages (the admin's media library): the REST routes' own parsing -------
+
+    @staticmethod
+    def parse_infos(raw: list[Any]) -> list[FileInfo]:
+        """Each ``fileInfo`` value (JSON text or parsed) → its checked FileInfo (a 400 if not one)."""
+        return parse_infos(raw)
+
+    async def read_form(self, chunks: AsyncIterator[bytes], content_type: str) -> Form:
+        """A ``multipart/form-data`` body, streamed: its fields, and its files written under the
+        plugin's temporary folder (at most ``max_files``); a 400 for another content type."""
+        boundary = boundary_of(content_type)
+        if boundary is None:
+            raise ValidationError('Send the files as multipart/form-data, in the field "files"')
+        return await read_form(chunks, boundary, self.temp_dir, self.config.max_files)
 
     async def close(self) -> None:
         self.pool.shutdown(wait=False)
