@@ -41,14 +41,11 @@ from starlette_admin import (
     TimeField,
 )
 
+from admin.editors import BlocksField, InvalidJSON, MarkdownField, UidField  # InvalidJSON: admin.views too
 from cms.content import Attribute, ContentType
 
 #: attribute types that can label an entry (links, relation pickers)
 LABEL_TYPES = frozenset({"string", "email", "uid", "enumeration", "text"})
-
-
-class InvalidJSON(str):
-    """What the JSON editor submitted when it was not JSON; reported as a form error."""
 
 
 class Json(JSONField):
@@ -125,14 +122,19 @@ def _string(cls: type[StringField]) -> Callable[[Attribute, dict[str, Any]], Bas
     return lambda attr, kw: cls(**kw)
 
 
+def _uid(attr: Attribute, kw: dict[str, Any]) -> BaseField:
+    target = attr.target_field
+    return UidField(target_field=target, target_label=label_of(target) if target else None, **kw)
+
+
 KINDS: dict[str, Kind] = {
     "string": Kind(_string(StringField)),
-    "uid": Kind(_string(StringField)),
+    "uid": Kind(_uid),
     # not starlette-admin's EmailField: its validator needs an extra package, and the
     # document service checks emails already (with REST's message)
     "email": Kind(lambda attr, kw: StringField(input_type="email", **kw)),
     "text": Kind(lambda attr, kw: TextAreaField(rows=4, **kw)),
-    "richtext": Kind(lambda attr, kw: TextAreaField(rows=8, **kw)),
+    "richtext": Kind(lambda attr, kw: MarkdownField(**kw)),  # Markdown: EasyMDE (admin.editors)
     "password": Kind(lambda attr, kw: PasswordField(**kw), sortable=False),
     "enumeration": Kind(lambda attr, kw: EnumField(choices=list(attr.enum), **kw)),
     "integer": Kind(lambda attr, kw: IntegerField(**kw)),
@@ -145,7 +147,8 @@ KINDS: dict[str, Kind] = {
     "datetime": Kind(lambda attr, kw: DateTimeField(**kw), to_python=_datetime, to_input=_datetime_input),
     "timestamp": Kind(lambda attr, kw: DateTimeField(**kw), to_python=_datetime, to_input=_datetime_input),
     "json": Kind(lambda attr, kw: Json(**kw), to_python=_json, sortable=False),
-    "blocks": Kind(lambda attr, kw: Json(**kw), to_python=_json, sortable=False),
+    # Strapi v5's blocks JSON, checked against its format in the page and here (admin.blocks)
+    "blocks": Kind(lambda attr, kw: BlocksField(**kw), to_python=_json, sortable=False),
 }
 
 

@@ -37,6 +37,7 @@ from admin.dashboard import Dashboard
 from admin.media import library as media_library
 from admin.settings import SchemasPage
 from admin.setup import SetupPage
+from admin.uid import UidLookup
 from admin.urls import detail_url, edit_url
 from admin.views import ContentTypeView, Entry
 from cms.asgi import ASGIApp, BodyLimit, StreamRoutes
@@ -162,6 +163,7 @@ class Site:
             self.admin.add_view(assistant)
         self.admin.add_view(DropDown("Settings", views=settings, icon="fa-solid fa-gear"))
         self.admin.add_view(SetupPage(self))
+        self.admin.add_view(UidLookup(self))  # the uid fields' "Generate" button asks it for a free value
 
     def _keys(self) -> dict[str, str]:
         """A URL key per content type with a view: its singular name (prefixed by its plugin on a clash)."""
