@@ -102,11 +102,17 @@ def test_the_admin_uses_plugins_only_through_their_services() -> None:
     assert violations(files, ("plugins",)) == []
 
 
-@pytest.mark.parametrize("plugin", ["users_permissions", "upload", "realtime", "assistant"])
+BUILTIN_PLUGINS = sorted(p.parent.name for p in (CMS.parent / "plugins").glob("*/__init__.py"))
+
+
+def test_the_builtin_plugins_are_found() -> None:
+    assert {"users_permissions", "upload", "realtime", "assistant", "i18n"} <= set(BUILTIN_PLUGINS)
+
+
+@pytest.mark.parametrize("plugin", BUILTIN_PLUGINS)
 def test_no_plugin_imports_another_plugins_modules(plugin: str) -> None:
     """Plugins talk through the app (``app.service``, ``app.identity``), not each other's modules."""
-    others = tuple(f"plugins.{name}" for name in ("users_permissions", "upload", "realtime", "assistant")
-                   if name != plugin)
+    others = tuple(f"plugins.{name}" for name in BUILTIN_PLUGINS if name != plugin)
     files = sources(CMS.parent / "plugins" / plugin)
     assert files
     assert violations(files, others) == []
