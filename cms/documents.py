@@ -24,9 +24,11 @@ import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from cms.component_input import relation_writes
 from cms.content import ContentType
 from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
+from cms.models.components import merge
 from cms.passwords import hash_password_async
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Pagination, Query
@@ -110,8 +112,8 @@ class DocumentService:
         last editor. Concurrent creates of one type share a transaction (see
         :class:`CommitGroup`): the answer comes once the entry is committed.
         """
-        clean = validate(self.content_type, data, partial=False)
-        event = self._event("create", data={**clean.scalars, **clean.relations})
+        clean = validate(self.content_type, data, partial=False, components=self.app.registry.components)
+        event = self._event("create", data={**clean.scalars, **clean.relations, **clean.components})
         await self.app.lifecycles.fire("beforeCreate", event)
         clean = self._from_event(event, clean)
         scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
@@ -140,6 +142,7 @@ class DocumentService:
         ids = []
         for item in batch:
             entry = _assign(self.model(), item.scalars)
+            await self._components(entry, item.clean.components, conn, new=True)
             entry.publishedAt = now
             entry.createdById = entry.updatedById = item.actor
             await self._unique(item.clean.scalars, None, conn)
@@ -190,13 +193,15 @@ class DocumentService:
                      actor: int | None = None) -> Document:
         if not _is_document_id(document_id):
             raise NotFoundError()
-        clean = validate(self.content_type, data, partial=True)
-        event = self._event("update", where={"documentId": document_id}, data={**clean.scalars, **clean.relations})
+        clean = validate(self.content_type, data, partial=True, components=self.app.registry.components)
+        event = self._event("update", where={"documentId": document_id},
+                            data={**clean.scalars, **clean.relations, **clean.components})
         await self.app.lifecycles.fire("beforeUpdate", event)
         clean = self._from_event(event, clean)
         async with in_transaction() as conn:
             entry = await self._visible(document_id, access, conn)
             _assign(entry, await self._scalars(clean.scalars))
+            await self._components(entry, clean.components, conn, new=False)
             if actor is not None:
                 entry.updatedById = actor
             await self._unique(clean.scalars, entry.id, conn)
@@ -232,7 +237,32 @@ class DocumentService:
         return CleanData(
             {k: v for k, v in data.items() if k in attrs and attrs[k].is_scalar},
             {k: v for k, v in data.items() if k in attrs and attrs[k].is_relation and isinstance(v, RelationWrite)},
+            {k: v for k, v in data.items() if k in attrs and attrs[k].is_component},
         )
+
+    async def _components(self, entry: Any, values: dict[str, Any], conn: Any, *, new: bool) -> None:
+        """Store component values on ``entry`` (cms.models.components): relations inside resolved
+        to row ids (a missing entry is a 400), item ids kept or assigned."""
+        if not values:
+            return
+        wanted: dict[str, set[Any]] = {}
+        for inner in relation_writes(list(values.values())):
+            wanted.setdefault(inner.target, set()).update(inner.write.connect, inner.write.disconnect)
+        known: dict[tuple[str, Any], int] = {}
+        for target, refs in wanted.items():
+            known.update(((target, ref), row_id) for ref, row_id in (await self._lookup(target, refs, conn)).items())
+        for inner in relation_writes(list(values.values())):
+            for ref in inner.write.connect:
+                if (inner.target, ref) not in known:
+                    raise _not_found(ref)
+        components = self.app.registry.components
+        for name, value in values.items():
+            attr = self.content_type.attributes[name]
+            old = None if new else getattr(entry, name, None)
+            if isinstance(old, (str, bytes)):
+                old = orjson.loads(old)
+            stored = merge(attr, value, old, components, known)
+            setattr(entry, name, None if stored is None else orjson.dumps(stored).decode())
 
     async def _scalars(self, scalars: dict[str, Any]) -> dict[str, Any]:
         values = dict(scalars)

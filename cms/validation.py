@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +46,9 @@ class RelationWrite:
 class CleanData:
     scalars: dict[str, Any]
     relations: dict[str, RelationWrite]
+    #: component and dynamic-zone values (:mod:`cms.component_input`), relations inside still as
+    #: :class:`RelationWrite`: the document service resolves them and assigns item ids
+    components: dict[str, Any] = field(default_factory=dict)
 
 
 #: "no value was sent" (a value of None was)
@@ -68,22 +72,32 @@ class _Errors:
             raise ValidationError(message, {"errors": self.items})
 
 
-def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
+def validate(ct: ContentType, data: Any, *, partial: bool,
+             components: Mapping[str, ContentType] | None = None) -> CleanData:
     """Check ``data`` (the request's ``data`` object) and convert it to Python values.
 
     ``partial`` (updates) checks only the attributes present; creates also
-    require every ``required`` attribute and fill in defaults.
+    require every ``required`` attribute and fill in defaults. ``components``
+    (the registry's) is needed when ``ct`` has component attributes.
     """
     if not isinstance(data, dict):
         raise ValidationError('Missing "data" payload in the request body')
     errors = _Errors()
     scalars: dict[str, Any] = {}
     relations: dict[str, RelationWrite] = {}
+    values: dict[str, Any] = {}
     for key, value in data.items():
         attr = ct.attributes.get(key)
         if attr is None or key in READ_ONLY:  # Strapi refuses the body at its first unknown key
             raise ValidationError(f"Invalid key {key}", {"key": key, "path": None, "source": "body"})
         if not attr.writable:
+            continue
+        if attr.is_component:
+            from cms.component_input import component_value  # one module per job; it imports this one
+
+            converted = component_value(attr, value, [key], errors, components or {})
+            if converted is not _INVALID:
+                values[key] = converted
             continue
         if attr.is_relation:
             write = _relation(attr, value, errors)
@@ -108,20 +122,22 @@ def validate(ct: ContentType, data: Any, *, partial: bool) -> CleanData:
                     errors.add([attr.name], f"{attr.name} must be defined.")
             elif attr.is_relation and attr.required and attr.name not in relations:
                 errors.add([attr.name], f"{attr.name} must be defined.")
+            elif attr.is_component and attr.required and attr.name not in data:
+                errors.add([attr.name], f"{attr.name} must be defined.")
     for item in errors.items:  # never echo a password back, not even a rejected one
         attr = ct.attributes.get(str(item["path"][0])) if item["path"] else None
         if attr is not None and attr.hidden and "value" in item:
             item["value"] = None
     errors.raise_if_any()
-    return CleanData(scalars, relations)
+    return CleanData(scalars, relations, values)
 
 
 _INVALID = object()
 
 
-def _scalar(attr: Attribute, value: Any, errors: _Errors) -> Any:
+def _scalar(attr: Attribute, value: Any, errors: _Errors, path: list[str | int] | None = None) -> Any:
     name, kind = attr.name, attr.kind.value
-    path: list[str | int] = [name]
+    path = path or [name]
     if kind == "string":
         if not isinstance(value, str):
             errors.add(path, f"{name} must be a `string` type, but the final value was: `{_show(value)}`.", value)
@@ -244,9 +260,10 @@ def _to_temporal(value: Any, kind: str) -> Any:
         return None
 
 
-def _relation(attr: Attribute, value: Any, errors: _Errors) -> RelationWrite | None:
+def _relation(attr: Attribute, value: Any, errors: _Errors,
+              path: list[str | int] | None = None) -> RelationWrite | None:
     """Strapi's relation syntax: shorthand id(s), or ``{connect, disconnect, set}``."""
-    path: list[str | int] = [attr.name]
+    path = path or [attr.name]
     if value is None:
         return RelationWrite("set")
     if isinstance(value, (str, int)) and not isinstance(value, bool):

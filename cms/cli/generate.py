@@ -1,4 +1,4 @@
-"""``cms generate content-type|plugin``: write skeletons into the project."""
+"""``cms generate content-type|component|plugin``: write skeletons into the project."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def add_commands(commands: Any) -> None:
     ct.add_argument("name", help="singular name, e.g. article or blog-post")
     ct.add_argument("--plural", help="plural name (default: English plural of name)")
     ct.set_defaults(run=content_type)
+    component = sub.add_parser("component", help="components/<category>/<name>.json")
+    component.add_argument("uid", help="<category>.<name>, e.g. shared.seo")
+    component.set_defaults(run=component_file)
     plugin = sub.add_parser("plugin", help="plugins/<name>/ enabled in config/plugins.toml")
     plugin.add_argument("name", help="plugin name, e.g. audit_log")
     plugin.set_defaults(run=plugin_skeleton)
@@ -37,6 +40,21 @@ def content_type(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True)
     (folder / "schema.json").write_text(scaffold.content_type_schema(args.name, args.plural))
     print(f"wrote {folder / 'schema.json'}")
+    return 0
+
+
+def component_file(args: argparse.Namespace) -> int:
+    """Write ``components/<category>/<name>.json`` in Strapi's component format."""
+    category, dot, name = args.uid.partition(".")
+    if not dot or not scaffold.is_valid_name(category) or not scaffold.is_valid_name(name) or "." in name:
+        raise GenerateError(f"invalid component {args.uid!r}: use <category>.<name>, e.g. shared.seo "
+                            "(lowercase letters, digits and -)")
+    path = args.project / "components" / scaffold.kebab(category) / f"{scaffold.kebab(name)}.json"
+    if path.exists():
+        raise GenerateError(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scaffold.component_schema(scaffold.kebab(category), scaffold.kebab(name)))
+    print(f"wrote {path}")
     return 0
 
 

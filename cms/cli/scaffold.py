@@ -52,6 +52,17 @@ def content_type_schema(name: str, plural: str | None = None) -> str:
     return json.dumps(schema, indent=2) + "\n"
 
 
+def component_schema(category: str, name: str) -> str:
+    """A component in Strapi's format (``components/<category>/<name>.json``), UID ``<category>.<name>``."""
+    schema = {
+        "collectionName": f"components_{snake(category)}_{snake(pluralize(name))}",
+        "info": {"displayName": name.replace("-", " ").capitalize(), "description": ""},
+        "options": {},
+        "attributes": {"title": {"type": "string"}},
+    }
+    return json.dumps(schema, indent=2) + "\n"
+
+
 def settings_toml(cls: type, comment: str) -> str:
     """A config file listing every key of ``cls`` with its default value."""
     lines = [f"# {comment}"]

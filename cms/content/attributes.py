@@ -70,6 +70,8 @@ ATTRIBUTE_TYPES: dict[str, AttributeType] = {
         _t("relation", "relation",
            "relation", "target", "inversedBy", "mappedBy", "useJoinTable", "morphBy"),
         _t("media", "media", "multiple", "allowedTypes"),
+        _t("component", "component", "component", "repeatable", _NUMBER_OPTIONS),
+        _t("dynamiczone", "dynamiczone", "components", _NUMBER_OPTIONS),
     )
 }
 
@@ -81,8 +83,6 @@ MEDIA_KINDS = ("images", "videos", "audios", "files")
 #: Types of Strapi's format that we recognise but do not build yet; loading one
 #: is an error that says so rather than a silent drop.
 NOT_YET_SUPPORTED = {
-    "component": "components are not supported yet",
-    "dynamiczone": "dynamic zones are not supported yet",
     "customField": "custom fields are not supported yet",
 }
 
@@ -102,6 +102,8 @@ RESERVED_NAMES = frozenset(
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+#: a component's UID: ``<category>.<name>``, both kebab-case (Strapi's folder and file names)
+_COMPONENT_UID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\.[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,11 @@ class Attribute:
     multiple: bool = False
     #: media only: the kinds of file accepted (``images``, ``videos``, ``audios``, ``files``); empty: any
     allowed_types: tuple[str, ...] = ()
+    #: component only: the component's UID (``shared.seo``) and whether it holds a list of them
+    component: str | None = None
+    repeatable: bool = False
+    #: dynamic zone only: the UIDs of the components it may hold
+    components: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -144,10 +151,22 @@ class Attribute:
     @property
     def is_scalar(self) -> bool:
         """Stored in a column of the type's own table (filterable, sortable, selectable)."""
-        return self.type not in ("relation", "media")
+        return self.type not in ("relation", "media", "component", "dynamiczone")
+
+    @property
+    def is_component(self) -> bool:
+        """A component or a dynamic zone: one JSON column, returned only when populated."""
+        return self.type in ("component", "dynamiczone")
+
+    @property
+    def is_list(self) -> bool:
+        """A component attribute holding a list of items (repeatable, or a dynamic zone)."""
+        return self.type == "dynamiczone" or (self.type == "component" and self.repeatable)
 
     @property
     def is_to_many(self) -> bool:
+        if self.is_component:
+            return self.is_list
         return self.relation in TO_MANY if self.is_relation else self.multiple
 
     @property
@@ -192,7 +211,7 @@ def parse_attribute(
     values: dict[str, Any] = {"name": name, "type": type_name, "raw": raw}
     for key, attr in (("required", "required"), ("unique", "unique"),
                       ("private", "private"), ("writable", "writable"),
-                      ("multiple", "multiple")):
+                      ("multiple", "multiple"), ("repeatable", "repeatable")):
         if key in raw:
             if not isinstance(raw[key], bool):
                 bad(f'"{key}" must be true or false')
@@ -256,6 +275,25 @@ def parse_attribute(
                 bad(f'"allowedTypes" must be a list of {", ".join(MEDIA_KINDS)}')
             else:
                 values["allowed_types"] = tuple(allowed)
+
+    if type_name == "component":
+        if not isinstance(raw.get("component"), str) or not _COMPONENT_UID.match(raw["component"]):
+            bad('component needs "component": "<category>.<name>", e.g. "shared.seo"')
+        else:
+            values["component"] = raw["component"]
+    if type_name == "dynamiczone":
+        listed = raw.get("components")
+        if (not isinstance(listed, list) or not listed
+                or not all(isinstance(c, str) and _COMPONENT_UID.match(c) for c in listed)):
+            bad('dynamiczone needs "components": a non-empty list of "<category>.<name>" UIDs')
+        else:
+            values["components"] = tuple(dict.fromkeys(listed))
+    if type_name in ("component", "dynamiczone"):
+        for key in ("min", "max"):
+            if key in values and (not _is_int(values[key]) or values[key] < 0):
+                bad(f'"{key}" must be a non-negative integer (a number of items)')
+        if values.get("unique"):
+            bad('"unique" does not apply to components')
 
     if "default" in raw and raw["default"] is not None:
         message = _default_problem(type_name, raw["default"], values.get("enum", ()))

@@ -16,6 +16,7 @@ from typing import Any
 
 from cms.content.attributes import Attribute, parse_attribute
 from cms.content.checks import check_types
+from cms.content.components import check_components, component_sources, parse_component, resolve_targets
 from cms.content.problems import Problem, SchemaError
 from cms.content.registry import Registry
 from cms.content.schema import ContentType
@@ -34,16 +35,23 @@ class SchemaSource:
 
     path: Path
     plugin: str | None = None
+    #: a component file (``components/<category>/<name>.json``), not a content type
+    component: bool = False
 
 
 def discover(content_dir: Path, plugin_dirs: dict[str, Path] | None = None) -> list[SchemaSource]:
-    """Every ``<dir>/<name>/schema.json`` of the app and of each plugin, sorted by path."""
+    """Every ``<dir>/<name>/schema.json`` of the app and of each plugin, sorted by path, then
+    their components: ``components/<category>/<name>.json`` beside ``content_dir`` (the project
+    root, as Strapi's ``src/components``) and in each plugin's folder."""
     sources = [SchemaSource(p) for p in sorted(content_dir.glob(f"*/{SCHEMA_FILE}"))]
     for plugin, directory in (plugin_dirs or {}).items():
         sources += [
             SchemaSource(p, plugin)
             for p in sorted((directory / "content_types").glob(f"*/{SCHEMA_FILE}"))
         ]
+    sources += [SchemaSource(p, component=True) for p in component_sources(content_dir.parent / "components")]
+    for plugin, directory in (plugin_dirs or {}).items():
+        sources += [SchemaSource(p, plugin, component=True) for p in component_sources(directory / "components")]
     return sources
 
 
@@ -54,16 +62,36 @@ def load_registry(sources: list[SchemaSource], root: Path | None = None) -> Regi
     """
     problems: list[Problem] = []
     types: list[ContentType] = []
+    components: dict[str, ContentType] = {}
     for source in sources:
-        ct, found = parse_schema(source, _display_path(source.path, root))
+        shown = _display_path(source.path, root)
+        if source.component:
+            ct, found = parse_component(source.path, shown, source.plugin)
+            if ct is not None and ct.uid in components:
+                found = [*found, Problem(shown, f'component "{ct.uid}" is already defined by {components[ct.uid].label}')]
+            elif ct is not None:
+                components[ct.uid] = ct
+            problems += found
+            continue
+        ct, found = parse_schema(source, shown)
         problems += found
         if ct is not None:
             types.append(ct)
     checked, found = check_types(types)
     problems += found
+    problems += check_components(checked, components)
+    by_uid = Registry(checked)
+    resolved = {}
+    for uid, component in components.items():
+        resolved[uid], found = resolve_targets(component, {t: by_uid.get(t) for t in _targets(component) if t in by_uid})
+        problems += found
     if problems:
         raise SchemaError(problems)
-    return Registry(checked)
+    return Registry(checked, resolved.values())
+
+
+def _targets(component: ContentType) -> set[str]:
+    return {a.target for a in component.attributes.values() if a.target}
 
 
 def parse_schema(source: SchemaSource, shown: str | Path) -> tuple[ContentType | None, list[Problem]]:

@@ -20,8 +20,10 @@ class Registry:
     True
     """
 
-    def __init__(self, types: Iterable[ContentType]) -> None:
+    def __init__(self, types: Iterable[ContentType], components: Iterable[ContentType] = ()) -> None:
         self._types: dict[str, ContentType] = {}
+        #: components by UID (``shared.seo``): never iterated with the types (no table, no route)
+        self.components: dict[str, ContentType] = {c.uid: c for c in components}
         self._aliases: dict[str, str] = {}
         for ct in types:
             self._types[ct.uid] = ct
@@ -39,6 +41,10 @@ class Registry:
         if canonical is None:
             raise KeyError(f"unknown content type {uid!r}")
         return self._types[canonical]
+
+    def component(self, uid: str) -> ContentType:
+        """The component ``uid`` (``shared.seo``)."""
+        return self.components[uid]
 
     def __contains__(self, uid: object) -> bool:
         return isinstance(uid, str) and self.resolve(uid) is not None

@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from cms.content.attributes import Attribute
 
-Kind = Literal["collectionType", "singleType"]
+#: ``component``: a component schema (``components/<category>/<name>.json``), never a route or a table
+Kind = Literal["collectionType", "singleType", "component"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class ContentType:
     def directory(self) -> Path:
         """The folder holding schema.json, and optionally lifecycles.py."""
         return self.source.parent
+
+    @property
+    def is_component(self) -> bool:
+        return self.kind == "component"
+
+    def component_attributes(self) -> Iterator[Attribute]:
+        return (a for a in self.attributes.values() if a.is_component)
 
     @property
     def is_single(self) -> bool:

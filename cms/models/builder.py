@@ -42,6 +42,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from cms.content import Attribute, ContentType, Problem, Registry, SchemaError
+from cms.models.components import component_field
 from cms.models.fields import column_name, scalar_field
 from cms.models.storage import Storage
 
@@ -124,6 +125,8 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
                 continue
             if attr.is_scalar:
                 attrs[attr.name] = scalar_field(attr)
+            elif attr.is_component:  # one JSON column (cms.models.components)
+                attrs[attr.name] = component_field(attr)
             elif attr.is_relation:
                 relation = _relation_field(ct, attr, registry, links)
                 if relation is not None:

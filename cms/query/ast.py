@@ -109,6 +109,9 @@ class Populate:
     filters: Node | None = None
     sort: tuple[SortKey, ...] = ()
     populate: dict[str, Populate] = field(default_factory=dict)
+    #: dynamic zones only: per component UID, what to return of its items (``populate[blocks][on]``);
+    #: a component not named here is returned whole when the zone has no ``on``
+    on: dict[str, Populate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ Decisions where Strapi is unclear, or where it answers with a 500:
 - ``$in``/``$notIn`` take a list or one value; ``$between`` exactly two. An
   empty list (JSON conditions only; qs cannot produce one) is kept: ``$in []``
   matches nothing and ``$notIn []`` everything.
+- Through a component the keys are its fields (``filters[seo][metaTitle][$eq]``),
+  through a repeatable one "some item matches" (compiled by
+  ``cms/query/component_sql.py``); dynamic zones are not filterable (``Invalid key``).
 - The string operators (``$eqi``, ``$contains``, ``$startsWith``, ... and their
   negations) apply to string-valued attributes only; json/blocks attributes
   take only ``$null``/``$notNull``. Anything else is ``Invalid key <op> at <attr>``.
@@ -130,6 +133,13 @@ def _group(
 
 
 def _attribute(attr: Attribute, value: Any, scope: Scope, path: Path, depth: int) -> Node | None:
+    if attr.is_component:  # its fields, as a relation's ("some item matches" when repeatable)
+        if attr.type == "dynamiczone":
+            raise scope.invalid_key(attr.name, dotted(path))
+        if not isinstance(value, dict) or as_list(value) is not None:
+            raise _expected_object(scope, value, path)
+        component = scope.registry.component(attr.component or "")
+        return _group(component, value, scope, path, depth, on_relation=False)
     if attr.type not in ("relation", "media"):
         return _scalar(attr, value, scope, path, depth)
     target = scope.target(attr, path)

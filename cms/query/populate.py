@@ -15,10 +15,16 @@ Decisions where Strapi is unclear, lenient or answers with a 500:
 - A value ``true/t/1`` or ``*`` populates, ``false/f/0`` does not; any other
   string, a list, or a bare ``populate[a]`` is a 400 (Strapi: 500 or ignored).
 - Inside a populate object only ``fields``, ``filters``, ``sort`` and
-  ``populate`` are accepted. ``count`` is not supported yet and ``on`` (dynamic
-  zones, polymorphic relations) does not apply: both are a ValidationError
-  saying so; anything else (``page``, ``start``, an attribute name) is
-  ``Invalid key``, as Strapi's validator rules.
+  ``populate`` are accepted. ``count`` is not supported yet and ``on``
+  (polymorphic relations) does not apply to relations: both are a
+  ValidationError saying so; anything else (``page``, ``start``, an attribute
+  name) is ``Invalid key``, as Strapi's validator rules.
+- Components and dynamic zones are populated like relations (``*`` includes
+  them, one level: their own relations and nested components need naming).
+  A component takes ``fields`` and ``populate``; a dynamic zone ``on``
+  (``populate[blocks][on][shared.quote][fields][0]=title``, one entry per
+  component UID it lists) or ``populate``; ``filters``/``sort`` do not apply to
+  them (``Invalid key``).
 - Errors on the populate keys carry the dotted populate path; errors inside a
   nested ``fields``/``filters``/``sort`` carry the path within the populated
   type, as Strapi's validators (which restart there) do. ``param`` is "populate".
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cms.content import ContentType
+from cms.content import Attribute, ContentType
 from cms.query.ast import Populate
 from cms.query.fields import parse_fields
 from cms.query.filters import filter_node
@@ -72,6 +78,14 @@ def _from_path(
 ) -> tuple[str, Populate]:
     """``a.b.c`` → ``a`` populated with ``b`` populated with ``c``."""
     path = (*prefix, names[0])
+    attr = _component_attribute(ct, names[0], scope, path)
+    if attr is not None:
+        if len(names) == 1:
+            return names[0], Populate()
+        if attr.type == "dynamiczone":  # no dotted path goes through a zone: use "on"
+            raise scope.invalid_key(names[1], dotted(path))
+        component = scope.registry.component(attr.component or "")
+        return names[0], Populate(populate=dict([_from_path(component, names[1:], scope, path)]))
     target = _relation_target(ct, names[0], scope, path)
     if len(names) == 1:
         return names[0], Populate(fields=scope.shown(target))
@@ -85,6 +99,11 @@ def _from_object(
     result: dict[str, Populate] = {}
     for key, value in raw.items():
         path = (*prefix, str(key))
+        if _component_attribute(ct, key, scope, path) is not None:
+            spec = _component_options(ct, key, value, scope, path, depth + 1)
+            if spec is not None:
+                result[key] = spec
+            continue
         target = _relation_target(ct, key, scope, path)
         if isinstance(value, dict) and as_list(value) is None:
             result[key] = _options(ct, target, value, scope, path, depth + 1)
@@ -126,6 +145,67 @@ def _options(
     )
 
 
+def _component_attribute(ct: ContentType, name: Any, scope: Scope, path: Path) -> Attribute | None:
+    """Attribute ``name`` of ``ct`` if it is a component or a dynamic zone (visible), else None."""
+    attr = lookup(ct, name)
+    if attr is None or not attr.is_component:
+        return None
+    if scope.hidden(ct, attr):
+        raise scope.invalid_key(name, dotted(path))
+    return attr
+
+
+def _component_options(ct: ContentType, name: str, value: Any, scope: Scope,
+                       path: Path, depth: int) -> Populate | None:
+    """``populate[seo]=...`` or ``populate[blocks]=...``: true/``*``, or an options object."""
+    attr = ct.attributes[name]
+    if not (isinstance(value, dict) and as_list(value) is None):
+        flag = True if value == "*" else parse_bool(value)
+        if flag is None:
+            raise scope.error(f"{INVALID_NESTED} (got {show(value)} at {dotted(path)})",
+                              key=str(name), path=dotted(path))
+        return Populate() if flag else None
+    scope.check_depth(depth)
+    if attr.type == "component":
+        for key in value:
+            if key not in ("fields", "populate"):
+                raise scope.invalid_key(key, dotted(path))
+        return _component_spec(scope.registry.component(attr.component or ""), value, scope, path, depth)
+    for key in value:
+        if key not in ("on", "populate"):
+            raise scope.invalid_key(key, dotted(path))
+    if "populate" in value and value["populate"] not in ("*", True, "true"):
+        raise scope.error(f'{INVALID_NESTED}: a dynamic zone takes populate=* or "on" (at {dotted(path)})',
+                          key="populate", path=dotted(path))
+    fragments = value.get("on")
+    if fragments is None:
+        return Populate()
+    if not isinstance(fragments, dict) or as_list(fragments) is not None:
+        raise scope.error(f"Invalid on at {dotted(path)}: expected an object of component UIDs",
+                          key="on", path=dotted(path))
+    on: dict[str, Populate] = {}
+    for uid, options in fragments.items():
+        if uid not in attr.components:
+            raise scope.invalid_key(uid, dotted(path))
+        member = scope.registry.component(uid)
+        if isinstance(options, dict) and as_list(options) is None:
+            for key in options:
+                if key not in ("fields", "populate"):
+                    raise scope.invalid_key(key, dotted((*path, uid)))
+            on[uid] = _component_spec(member, options, scope, (*path, uid), depth + 1)
+        elif options == "*" or parse_bool(options):
+            on[uid] = Populate()
+        else:
+            raise scope.error(f"{INVALID_NESTED} (got {show(options)} at {dotted((*path, uid))})",
+                              key=uid, path=dotted((*path, uid)))
+    return Populate(on=on)
+
+
+def _component_spec(component: ContentType, raw: dict[str, Any], scope: Scope, path: Path, depth: int) -> Populate:
+    fields = parse_fields(component, raw.get("fields"), scope)
+    return Populate(fields=fields, populate=parse_populate(component, raw.get("populate"), scope, depth + 1, path))
+
+
 def _relation_target(ct: ContentType, name: Any, scope: Scope, path: Path) -> ContentType:
     """The type behind the populatable attribute ``name``, or ``Invalid key``."""
     attr = lookup(ct, name)
@@ -140,6 +220,9 @@ def _wildcard(ct: ContentType, scope: Scope) -> dict[str, Populate]:
     """``*``: every visible relation/media attribute whose target the caller may read."""
     result = {}
     for attr in ct.attributes.values():
+        if attr.is_component and not scope.hidden(ct, attr):
+            result[attr.name] = Populate()  # one level: what it holds is not populated
+            continue
         if scope.hidden(ct, attr) or attr.type not in ("relation", "media") or attr.target is None:
             continue
         uid = scope.registry.resolve(attr.target)
@@ -162,4 +245,5 @@ def _merge(old: Populate, new: Populate) -> Populate:
         filters=new.filters if new.filters is not None else old.filters,
         sort=new.sort or old.sort,
         populate=children,
+        on={**old.on, **new.on},
     )

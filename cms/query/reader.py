@@ -7,7 +7,9 @@ read from SQLite are embedded as-is (``orjson.Fragment``), not parsed.
 Populated relations are fetched with one query per relation and level, for
 all parent rows at once, except to-one relations kept in a foreign-key column
 without filters of their own, which are joined into the page's statement
-(:meth:`Reader._joined`).
+(:meth:`Reader._joined`). Populated components and dynamic zones are read
+from their JSON columns with one statement per level and shaped by
+:mod:`cms.query.component_values` (:meth:`Reader._components`).
 
 A read is written as a *plan*: a generator that yields each statement and
 receives its rows (:data:`Plan`), so that one driver can run all of a read's
@@ -32,6 +34,8 @@ from tortoise.exceptions import IntegrityError, OperationalError
 
 from cms.content import ContentType
 from cms.models.fields import column_name
+from cms.query.component_values import Shaper as ComponentShaper
+from cms.query.component_values import fill as fill_components
 from cms.query.ast import And, Condition, Node, Not, Or, Pagination, Populate, Query, Variable, bind
 from cms.query.sql import SQL, SYSTEM_COLUMNS, Compiler, Link, link, quote
 
@@ -293,7 +297,7 @@ class Reader:
 
     def _link_columns(self, ct: ContentType, populate: dict[str, Populate]) -> list[str]:
         """Foreign-key columns the populate step needs from the parent rows."""
-        keys = (self._link(ct, name).source_key for name in populate)
+        keys = (self._link(ct, name).source_key for name in populate if not ct.attributes[name].is_component)
         return [key for key in keys if key != "id"]
 
     def _link(self, ct: ContentType, name: str) -> Link:
@@ -313,7 +317,7 @@ class Reader:
         joined: list[_Joined] = []
         for name, spec in populate.items():
             attr = ct.attributes[name]
-            if spec.filters is not None or attr.is_to_many:
+            if spec.filters is not None or attr.is_to_many or attr.is_component:
                 continue
             storage = self.compiler.models.storage(ct.uid, name)
             if storage.kind != "column":
@@ -354,8 +358,13 @@ class Reader:
         if not documents or not populate:
             return
         registry = self.compiler.registry
+        components = {name: spec for name, spec in populate.items() if ct.attributes[name].is_component}
+        if components:
+            yield from self._components(ct, documents, components, variables)
         for name, spec in populate.items():
             attr = ct.attributes[name]
+            if attr.is_component:
+                continue
             target = registry.get(attr.target or "")
             rows_link = self._link(ct, name)
             child_query = Query(filters=spec.filters, sort=spec.sort, fields=spec.fields)
@@ -384,6 +393,38 @@ class Reader:
                 for document, key in zip(documents, keys):
                     document[name] = first.get(key)
             yield from self._populate(target, child_docs, child_rows, child, spec.populate, variables)
+
+    def _components(self, ct: ContentType, documents: list[Document], populate: dict[str, Populate],
+                    variables: dict[str, Any] | None) -> Plan[None]:
+        """Populated components and dynamic zones of ``documents`` (:mod:`cms.query.component_values`):
+        their JSON columns read with one statement, then the relations inside them with one read
+        per target and shape (the target's own populate and the caller's conditions apply)."""
+        names = list(populate)
+        columns = ", ".join(f"t0.{quote(column_name(name))}" for name in names)
+        stored: dict[Any, Any] = {}
+        for chunk in _chunks([document["id"] for document in documents]):
+            sql = SQL(self.dialect)
+            marks = ", ".join(sql.bind(i) for i in chunk)
+            found = yield (f"SELECT t0.id, {columns} FROM {quote(ct.collection_name)} t0 "
+                           f"WHERE t0.id IN ({marks})", sql.params)
+            stored.update((row[0], row[1:]) for row in found)
+        shaper = ComponentShaper(self.compiler.registry)
+        for document in documents:
+            values = stored.get(document["id"], (None,) * len(names))
+            for name, value in zip(names, values):
+                if isinstance(value, (str, bytes)):
+                    value = orjson.loads(value)
+                document[name] = shaper.value(ct.attributes[name], value, populate[name])
+        for pending in shaper.pending.values():
+            if not pending.ids:
+                continue
+            target = self.compiler.registry.get(pending.target)
+            spec = pending.spec
+            by_id = Condition(("id",), "$in", sorted(pending.ids))
+            query = Query(filters=And((by_id, spec.filters)) if spec.filters is not None else by_id,
+                          fields=spec.fields, populate=spec.populate)
+            found, _ = yield from self._find_many(target, query, variables, None)
+            fill_components(pending, found)
 
     def _children(self, target: ContentType, query: Query, shaper: _Shaper, keys: list[Any],
                   rows_link: Link, variables: dict[str, Any] | None) -> Step:

@@ -8,6 +8,9 @@ is case-insensitive ``asc``/``desc``, ascending by default.
 
 Decisions where Strapi is unclear, or where it answers with a 500:
 
+- A path may go into non-repeatable components of the sorted type itself
+  (``sort=seo.metaTitle``, nested components too), never into a repeatable
+  one or a dynamic zone, nor from a component into a relation.
 - A path may only cross to-one relations: sorting through a to-many relation
   has no single value per row, so it is ``Invalid key <relation>``. Sorting on
   a relation itself (``sort=author``) is ``Invalid key author`` (Strapi's
@@ -116,7 +119,10 @@ def _step(ct: ContentType, name: str, scope: Scope, path: Path) -> ContentType:
     attr = lookup(ct, name)
     if attr is None:
         raise scope.invalid_key(name, dotted(path[:-1]))
-    if scope.hidden(ct, attr) or attr.type not in ("relation", "media") or attr.is_to_many:
+    if attr.type == "component" and not attr.repeatable and not scope.hidden(ct, attr) and (
+            len(path) == 1 or ct.is_component):  # into a component from the sorted type itself
+        return scope.registry.component(attr.component or "")
+    if ct.is_component or scope.hidden(ct, attr) or attr.type not in ("relation", "media") or attr.is_to_many:
         raise scope.invalid_key(name, dotted(path))
     return scope.target(attr, path)
 

@@ -156,6 +156,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cms.content import Attribute, ContentType, Registry
+from cms.query import component_sql
 from cms.models.builder import Models
 from cms.models.fields import column_name
 from cms.models.storage import Storage
@@ -471,6 +472,9 @@ class Compiler:
         if len(cond.path) == 1:
             return self.leaf(ct, alias, head, cond.operator, value, sql)
         attr = ct.attributes[head]
+        if attr.is_component:  # inside the owner's JSON column (cms/query/component_sql.py)
+            return component_sql.condition(self, attr, component_sql.column(alias, attr), cond.path[1:],
+                                           cond.operator, value, sql, variables)
         target = self.registry.get(attr.target or "")
         inner = Condition(cond.path[1:], cond.operator, cond.value)
         if self.models.storage(ct.uid, head).kind == "column":
@@ -596,6 +600,11 @@ class Compiler:
         terms = []
         for key in keys:
             current, current_alias = ct, alias
+            head = ct.attributes.get(key.path[0])
+            if head is not None and head.is_component:  # a field of a non-repeatable component
+                col = component_sql.sort_expression(self, ct, alias, key.path)
+                terms.append(f"{col} {'DESC' if key.descending else 'ASC'}")
+                continue
             for name in key.path[:-1]:
                 rows = self.link(current, name, current_alias, sql)
                 joins.extend(rows.left_joins())

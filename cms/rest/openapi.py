@@ -102,10 +102,65 @@ def reachable(registry: Registry, start: list[ContentType] | None = None) -> lis
     """Exposed types (or ``start``) and every type a populated relation can show from them
     (targets are canonical UIDs)."""
     seen: set[str | None] = {ct.uid for ct in (registry if start is None else start) if start or exposed(ct)}
-    while more := {a.target for ct in registry if ct.uid in seen for a in ct.attributes.values()
-                   if not a.is_scalar and not a.hidden and a.target in registry} - seen:
+    # relations inside components (every component's schema is in the document)
+    inside = {a.target for c in registry.components.values() for a in c.attributes.values()
+              if a.target in registry and not a.hidden} if start is None else set()
+    while more := ({a.target for ct in registry if ct.uid in seen for a in ct.attributes.values()
+                    if not a.is_scalar and not a.hidden and a.target in registry} | inside) - seen:
         seen |= more
     return [ct for ct in registry if ct.uid in seen]
+
+
+def component_name(uid: str, suffix: str = "") -> str:
+    """The schema name of component ``shared.rich-text``: ``ComponentSharedRichText``."""
+    return "Component" + "".join(part.capitalize() for part in re.split(r"[-_.]", uid)) + suffix
+
+
+def _component_value(attr: Attribute, suffix: str) -> Schema:
+    """A component attribute's value: an item, a list of them, or a dynamic zone's list of
+    items of its components (``oneOf``, told apart by ``__component``)."""
+    if attr.type == "dynamiczone":
+        variants = [{"allOf": [ref(component_name(uid, suffix)), {"required": ["__component"]}]}
+                    for uid in attr.components]
+        mapping = {uid: "#/components/schemas/" + component_name(uid, suffix) for uid in attr.components}
+        return {"type": "array", "items": {"oneOf": variants, "discriminator": {
+            "propertyName": "__component", "mapping": mapping}}}
+    item = ref(component_name(attr.component or "", suffix))
+    return {"type": "array", "items": item} if attr.repeatable else {"anyOf": [item, {"type": "null"}]}
+
+
+def component_schemas(registry: Registry) -> dict[str, Schema]:
+    """Every component as shown (populated) and as written; ``__component`` is set inside dynamic zones."""
+    schemas: dict[str, Schema] = {}
+    for uid, component in registry.components.items():
+        shown: Schema = {"__component": {"type": "string", "const": uid}, "id": {"type": "integer"}}
+        written: Schema = {"__component": {"type": "string", "const": uid},
+                           "id": {"type": "integer", "minimum": 1, "description": "an item to update"}}
+        for attr in component.attributes.values():
+            if attr.is_component:
+                shown[attr.name] = _component_value(attr, "")
+                if attr.writable:
+                    written[attr.name] = nullable_value(_component_value(attr, "Input"))
+                continue
+            if attr.is_relation:
+                if attr.writable:
+                    written[attr.name] = {**ref("RelationWrite"), "description": f"{attr.relation} {attr.target}"}
+                if not attr.hidden and attr.target in registry:
+                    target = ref(registry.get(attr.target or "").model_name)
+                    shown[attr.name] = ({"type": "array", "items": target} if attr.is_to_many
+                                        else {"anyOf": [target, {"type": "null"}]})
+                continue
+            if not attr.hidden:
+                shown[attr.name] = nullable(value_schema(attr))
+            if attr.writable:
+                written[attr.name] = input_schema(attr) if attr.required else nullable(input_schema(attr))
+        schemas[component_name(uid)] = closed(shown, ["id"], title=component.display_name)
+        schemas[component_name(uid, "Input")] = closed(written, title=component.display_name)
+    return schemas
+
+
+def nullable_value(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]} if "anyOf" not in schema else schema
 
 
 def document_schema(ct: ContentType, registry: Registry) -> Schema:
@@ -116,6 +171,8 @@ def document_schema(ct: ContentType, registry: Registry) -> Schema:
             continue
         if attr.is_scalar:
             props[attr.name] = nullable(value_schema(attr))
+        elif attr.is_component:
+            props[attr.name] = _component_value(attr, "")
         elif attr.target in registry:
             target = ref(registry.get(attr.target or "").model_name)
             props[attr.name] = ({"type": "array", "items": target} if attr.is_to_many
@@ -133,6 +190,8 @@ def write_schema(ct: ContentType) -> Schema:
             continue
         if attr.is_relation:
             props[attr.name] = {**ref("RelationWrite"), "description": f"{attr.relation} {attr.target}"}
+        elif attr.is_component:
+            props[attr.name] = nullable_value(_component_value(attr, "Input"))
         else:
             props[attr.name] = input_schema(attr) if attr.required else nullable(input_schema(attr))
     return closed(props)
@@ -150,8 +209,11 @@ def filters_schema(ct: ContentType) -> Schema:
     for attr in [*SYSTEM_ATTRIBUTES.values(), *ct.attributes.values()]:
         if attr.hidden:
             continue
+        if attr.type == "dynamiczone":
+            continue  # not filterable (Strapi's rule)
         if not attr.is_scalar:
-            props[attr.name] = {"type": "object", "description": f"filters on {attr.target}"}
+            what = attr.component if attr.is_component else attr.target
+            props[attr.name] = {"type": "object", "description": f"filters on {what}"}
             continue
         kind = attr.kind.value
         value = {"type": "integer"} if attr.type == "biginteger" else value_schema(attr)
@@ -287,7 +349,7 @@ def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
     """The whole document. ``routes`` (Sanic path → method → operation, from plugins and the
     core's own routes) may add operations, not replace the content types' ones."""
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
-    schemas, paths, tags = shared_schemas(), {}, []
+    schemas, paths, tags = {**shared_schemas(), **component_schemas(registry)}, {}, []
     for ct in reachable(registry):
         schemas[ct.model_name] = document_schema(ct, registry)
         if exposed(ct):

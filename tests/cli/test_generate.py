@@ -20,8 +20,8 @@ from cms.cli.main import main
 from tests.helpers.project import Server, make_project, run_cms
 
 
-def cms(cwd: Path, *args: str) -> tuple[int, str, str]:
-    result = run_cms(cwd, *args, timeout=60)
+def cms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = run_cms(cwd, *args, env=env, timeout=60)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, result.stdout, result.stderr
 
@@ -77,7 +77,7 @@ def test_new_makes_a_project_that_develop_serves(
 
 
 def test_a_generated_content_type_loads_and_is_served_after_develop(
-    site: Path, server_factory: Callable[..., Server]
+    site: Path, server_factory: Callable[..., Server], database_env: dict[str, str]
 ) -> None:
     status, out, _ = cms(site, "generate", "content-type", "blog-post")
 
@@ -95,7 +95,7 @@ def test_a_generated_content_type_loads_and_is_served_after_develop(
     [migration] = (site / "migrations").glob("*/models/0_*_init.py")
     assert 'CREATE TABLE IF NOT EXISTS "blog_posts"' in migration.read_text()
     # a new type is closed to Public until granted; a full-access token made as users make one opens it
-    status, out, _ = cms(site, "api-token", "create", "--name", "ci", "--type", "full-access")
+    status, out, _ = cms(site, "api-token", "create", "--name", "ci", "--type", "full-access", env=database_env)
     assert status == 0
     token = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
     with httpx.Client(base_url=server.url) as http:

@@ -116,7 +116,7 @@ BROKEN: list[tuple[str, Any, str]] = [
     ("attributes missing", {"attributes": None}, 'missing "attributes" object'),
     ("unknown type", {"attributes": {"title": {"type": "strin"}}}, 'attribute "title": unknown type \'strin\''),
     ("type missing", {"attributes": {"title": {"required": True}}}, 'attribute "title": missing "type"'),
-    ("unsupported type", {"attributes": {"seo": {"type": "component", "component": "shared.seo"}}}, "components are not supported yet"),
+    ("unknown component", {"attributes": {"seo": {"type": "component", "component": "shared.seo"}}}, 'component "shared.seo" does not exist'),
     ("unknown option", {"attributes": {"title": {"type": "string", "requird": True}}}, 'unknown option "requird"'),
     ("option of wrong type", {"attributes": {"title": {"type": "string", "required": "yes"}}}, '"required" must be true or false'),
     ("minLength > maxLength", {"attributes": {"title": {"type": "string", "minLength": 9, "maxLength": 3}}}, "minLength (9) is greater than maxLength (3)"),
