@@ -368,8 +368,10 @@ def build_openapi(registry: Registry, prefix: str, title: str = "CMS API",
             raise ValueError(f"route {path} redefines {', '.join(sorted(clash))}")
         item = {method: _with_path_parameters(op, parameters) for method, op in item.items()}
         paths[path] = {**paths.get(path, {}), **item}
-        tags += [{"name": t} for op in item.values() for t in op.get("tags", ())
-                 if all(t != known["name"] for known in tags)]
+        for op in item.values():  # each tag once, also one that two methods of this path share
+            for tag in op.get("tags", ()):
+                if all(tag != known["name"] for known in tags):
+                    tags.append({"name": tag})
     document_id = {"name": "documentId", "in": "path", "required": True, "schema": {
         "type": "string", "pattern": "^[A-Za-z0-9]+$", "example": "znrlzntu9ei5onjvwfaalu2v"}}
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "JWT or API token"}

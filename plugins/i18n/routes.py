@@ -72,12 +72,9 @@ def bind_routes(app: CMS, locales: Locales) -> None:
     app.add_route(list_locales, base, ["GET"], name="i18n_list_locales", openapi=route_operation(
         "i18n.listLocales", TAG, "The locales content can be written in", {"200": many},
         errors=(401, 403, 429, 500)))
-    create_op = route_operation("i18n.createLocale", TAG, "Add a locale (isDefault: true makes it the default)",
-                                {"200": one}, body=json_body(_create_body()))
-    # cms.rest.openapi.build_openapi lists a new tag once per operation of the first path that
-    # carries it (a duplicate tag is invalid OpenAPI): only the GET of this path names it
-    del create_op["tags"]
-    app.add_route(create_locale, base, ["POST"], name="i18n_create_locale", openapi=create_op)
+    app.add_route(create_locale, base, ["POST"], name="i18n_create_locale", openapi=route_operation(
+        "i18n.createLocale", TAG, "Add a locale (isDefault: true makes it the default)",
+        {"200": one}, body=json_body(_create_body())))
     app.add_route(update_locale, f"{base}/<locale_id:int>", ["PUT"], name="i18n_update_locale",
                   openapi=route_operation("i18n.updateLocale", TAG,
                                           "Rename a locale or make it the default (its code never changes)",

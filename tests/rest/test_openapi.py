@@ -251,6 +251,17 @@ def test_plugins_can_add_paths_but_not_replace_operations(tmp_path: Path) -> Non
         {"name": "part", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
+def test_a_tag_two_methods_of_a_plugin_path_share_is_listed_once(tmp_path: Path) -> None:
+    """Catches a new tag listed once per operation of its path: a duplicate tag is invalid OpenAPI."""
+    write_schema(tmp_path, "tag", collection("tag", "tags", {"label": {"type": "string"}}))
+    registry = load_registry(discover(tmp_path / "content_types"), tmp_path)
+    op = {"tags": ["locales"], "responses": {"200": {"description": "ok"}}}
+    document = build_openapi(registry, "/api", routes={"/api/locales": {
+        "get": {**op, "operationId": "locales.list"}, "post": {**op, "operationId": "locales.create"}}})
+    validate(document)
+    assert [t["name"] for t in document["tags"]].count("locales") == 1
+
+
 def test_every_route_the_server_answers_is_documented(tmp_path: Path) -> None:
     """This repository's project with its plugins: users_permissions' routes, health and the
     docs themselves are in the one document, which stays valid OpenAPI 3.1."""
