@@ -9,7 +9,7 @@ box), enhanced by a script of ``static/`` on create and edit pages:
   the textarea still holds, and the form still posts, the Markdown text.
 - ``blocks`` (Strapi v5's JSON): a JSON text area checked as it is typed and
   before the form is sent (``static/blocks.js``), with a preview of the
-  blocks; the server checks again (:mod:`admin.blocks`), since the core stores
+  blocks; the server checks again (:mod:`cms.blocks`), since the core stores
   any JSON for this type.
 - ``uid``: a button beside the text box asks the server for a free slug of
   the target field (:mod:`admin.uid`).
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette_admin import JSONField, StringField, TextAreaField
 from starlette_admin.helpers import static_url
 
-from admin.blocks import blocks_error
+from cms.blocks import blocks_error
 
 #: bump when a script or style of these fields changes (browsers cache static files)
 ASSETS_VERSION = 1

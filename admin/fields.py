@@ -147,7 +147,7 @@ KINDS: dict[str, Kind] = {
     "datetime": Kind(lambda attr, kw: DateTimeField(**kw), to_python=_datetime, to_input=_datetime_input),
     "timestamp": Kind(lambda attr, kw: DateTimeField(**kw), to_python=_datetime, to_input=_datetime_input),
     "json": Kind(lambda attr, kw: Json(**kw), to_python=_json, sortable=False),
-    # Strapi v5's blocks JSON, checked against its format in the page and here (admin.blocks)
+    # Strapi v5's blocks JSON, checked against its format in the page and by the core (cms.blocks)
     "blocks": Kind(lambda attr, kw: BlocksField(**kw), to_python=_json, sortable=False),
 }
 

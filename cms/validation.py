@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cms.blocks import blocks_error
 from cms.content import Attribute, ContentType
 from cms.errors import ValidationError
 
@@ -198,7 +199,12 @@ def _scalar(attr: Attribute, value: Any, errors: _Errors, path: list[str | int] 
     if _has_nul(value):
         errors.add(path, f"{name} must not contain NUL characters", value)
         return _INVALID
-    return value  # json, blocks: any other JSON value
+    if attr.type == "blocks":
+        problem = blocks_error(value)
+        if problem is not None:
+            errors.add(path, f"{name} is not valid blocks: {problem}", value)
+            return _INVALID
+    return value  # json: any other JSON value
 
 
 def _has_nul(value: Any) -> bool:

@@ -1,6 +1,6 @@
 /* Blocks fields (Strapi v5's blocks JSON): checked as they are typed and before the form is sent.
  *
- * The rules, and their words, are admin/blocks.py's (Strapi's blocks-validator.ts): a list of
+ * The rules, and their words, are cms/blocks.py's (Strapi's blocks-validator.ts): a list of
  * paragraph, heading (level 1-6), quote, code, list (ordered/unordered, of list-items or lists)
  * and image blocks, whose children are text nodes (bold, italic, underline, strikethrough and
  * code flags) and links. A value that breaks them shows its message under the field and keeps
@@ -36,7 +36,7 @@
     return node.children;
   }
 
-  /** admin/blocks.py valid_link: a path, or an absolute URL whose scheme runs no script. */
+  /** cms/blocks.py valid_link: a path, or an absolute URL whose scheme runs no script. */
   function validLink(link) {
     if (link.charAt(0) === "/") return true;
     var match = /^([A-Za-z][A-Za-z0-9+.-]*):([\s\S]*)$/.exec(link);

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from admin.blocks import blocks_error, valid_link
+from cms.blocks import blocks_error, valid_link
 from admin.uid import slugify, suffixed
 from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, start_project
 from tests.admin.seeding import sql

@@ -1,15 +1,14 @@
-"""Strapi v5's blocks format, checked on the server before an admin form saves it.
+"""Strapi v5's blocks format, checked wherever a value is written (REST, admin, plugins).
 
 A ``"type": "blocks"`` attribute holds what Strapi's blocks editor writes: a
 list of block nodes (paragraph, heading, quote, code, list, image) whose
 children are inline nodes (text with its bold/italic/underline/strikethrough/
-code flags, and links). The core (``cms.validation``) stores any JSON for such
-an attribute; Strapi refuses a malformed value, and frontends that render
-blocks (``@strapi/blocks-react-renderer`` and the like) break on one, so the
-admin refuses it too, beside the field, with the same rules as Strapi's
-``blocks-validator.ts``. ``static/blocks.js`` applies the same rules (and
-words) in the page before the form is sent; tests/admin/test_rich_text.py
-checks that both agree.
+code flags, and links). Strapi refuses a malformed value, and frontends that
+render blocks (``@strapi/blocks-react-renderer`` and the like) break on one, so
+:mod:`cms.validation` refuses it with the same rules as Strapi's
+``blocks-validator.ts`` (a 400 naming the block), and the admin shows the same
+words beside the field; ``admin/static/blocks.js`` applies the same rules in the
+page before the form is sent (tests/admin/test_rich_text.py checks they agree).
 """
 
 from __future__ import annotations
