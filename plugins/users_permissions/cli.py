@@ -63,6 +63,8 @@ def _create_token(args: argparse.Namespace) -> int:
         unknown = [a for a in args.actions if a not in app.actions]
         if unknown:
             raise ApplicationError(f"unknown actions: {', '.join(unknown)}")
+        if await app.models[TOKEN].filter(name=args.name).exists():  # names are unique: say so, no traceback
+            raise ApplicationError(f"an API token named {args.name!r} already exists")
         token = new_api_token()
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=args.days) if args.days is not None else None
         await app.models[TOKEN].create(

@@ -1,15 +1,14 @@
 """A users_permissions project on a real server, and what the tests need to drive and inspect it.
 
 :func:`serve` starts this repo's content types and grants on SQLite, or on a
-fresh PostgreSQL database when ``CMS_TEST_DATABASE_URL`` is set. The project also
-holds a tiny test plugin, ``fixtures``, standing in for two things too slow or too big to use here:
+fresh PostgreSQL database when ``CMS_TEST_DATABASE_URL`` is set, with the
+realtime plugin enabled; everything goes the way users go:
 
-- ``POST /test/api-tokens`` creates an API token as ``cms api-token create``
-  does (the token is returned once, only its HMAC is stored), without
-  starting a process per token;
-- ``$user.rooms``, the rooms a user is in (their ``chat_user`` rows), for
-  permission conditions, as the realtime plugin provides it
-  (``plugins/realtime/presence.py``), without enabling that plugin here.
+- API tokens come from ``cms api-token create``, run in the project folder as
+  an operator runs it (the token is on the last line of its output, once);
+- users join chat rooms with ``chat:join`` over a real Socket.IO client, so
+  ``$user.rooms`` in permission conditions is the realtime plugin's
+  (``plugins/realtime/presence.py``), read from the memberships that join wrote.
 
 Helpers read the database directly (sqlite3 or asyncpg) to check what is
 stored, and read the mails the plugin writes to ``.tmp/mails.jsonl``.
@@ -31,48 +30,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+import socketio
 
 from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project, write_schema
+from tests.helpers.project import Server, make_project, run_cms, write_schema
 
 PASSWORD = "correct horse"
-
-FIXTURES_PLUGIN = '''
-"""Test-only stand-ins: API token creation (the CLI's job) and $user.rooms (the realtime plugin's)."""
-
-import datetime as dt
-
-from sanic.response import json
-
-from cms.plugins import Plugin
-from plugins.users_permissions.tokens import hash_api_token, new_api_token
-
-
-class Fixtures(Plugin):
-    def register(self, app):
-        self.app = app
-        app.add_route(self.create_token, "/test/api-tokens", methods=["POST"])
-        app.identity.add_variable("rooms", self.rooms)
-
-    async def rooms(self, user):
-        ChatUser = self.app.models["api::chat-user.chat-user"]
-        return sorted(set(await ChatUser.filter(user_id=user["id"]).values_list("room", flat=True)))
-
-    async def create_token(self, request):
-        body = request.json
-        token = new_api_token()
-        expires = body.get("expiresAt")
-        await self.app.models["plugin::users-permissions.api-token"].create(
-            name=body["name"], type=body["type"], actions=body.get("actions"),
-            accessKey=hash_api_token(token, self.app.settings.secrets.api_token_salt),
-            expiresAt=dt.datetime.fromisoformat(expires) if expires else None,
-        )
-        return json({"token": token}, status=201)
-
-
-plugin = Fixtures()
-'''
-
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
@@ -113,13 +76,46 @@ class Project:
     def login(self, identifier: str, password: str = PASSWORD) -> httpx.Response:
         return self.http.post("/api/auth/local", json={"identifier": identifier, "password": password})
 
-    def api_token(self, type: str, actions: list[str] | None = None, expires_at: str | None = None) -> str:
-        """A new API token (the plain value, which the server shows only once)."""
-        name = f"{type} token {next(self._tokens)}"
-        answer = self.http.post("/test/api-tokens", json={
-            "name": name, "type": type, "actions": actions, "expiresAt": expires_at})
-        assert answer.status_code == 201, answer.text
-        return str(answer.json()["token"])
+    def api_token(self, type: str, actions: list[str] | None = None, *, name: str | None = None,
+                  days: int | None = None) -> str:
+        """A new API token made with ``cms api-token create`` (the plain value, printed once)."""
+        name = name or f"{type} token {next(self._tokens)}"
+        args = ["api-token", "create", "--name", name, "--type", type]
+        if actions:
+            args += ["--actions", *actions]
+        if days is not None:
+            args += ["--days", str(days)]
+        created = run_cms(self.root, *args, env=self.env)
+        assert created.returncode == 0, created.stderr
+        return created.stdout.splitlines()[-1]
+
+    def join(self, user: Account, *rooms: str) -> None:
+        """``user`` joins ``rooms`` as the chat does it: ``chat:join`` on a Socket.IO connection
+        made with their JWT. The memberships outlive the connection (the user is then offline)."""
+        self._chat(user, [("chat:join", {"room": room}, {"room": room, "missed": None, "reload": False})
+                          for room in rooms])
+
+    def leave(self, user: Account, room: str) -> None:
+        """``user`` leaves ``room``: ``chat:join`` then ``chat:leave`` on one connection (a socket
+        leaves only rooms it joined), which ends the membership."""
+        self._chat(user, [("chat:join", {"room": room}, {"room": room, "missed": None, "reload": False}),
+                          ("chat:leave", {"room": room}, {"room": room})])
+
+    def _chat(self, user: Account, calls: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+        """Connect as ``user``, make each ``(event, payload, expected ack data)`` call, disconnect."""
+
+        async def run() -> None:
+            client = socketio.AsyncClient(reconnection=False)
+            await client.connect(self.server.url, auth={"token": user.jwt}, transports=["websocket"], wait_timeout=10)
+            try:
+                for event, payload, expected in calls:
+                    answer = await client.call(event, payload, timeout=10)
+                    assert answer == {"ok": True, "data": expected}, (event, payload, answer)
+            finally:
+                await client.disconnect()
+                await client.shutdown()
+
+        asyncio.run(run())
 
     # -- looking behind the API ----------------------------------------------------------
 
@@ -163,15 +159,14 @@ class Project:
 @contextmanager
 def serve(root: Path, settings: str = "", env: dict[str, str] | None = None, *, plugins: str = "",
           types: dict[str, dict[str, Any]] | None = None) -> Iterator[Project]:
-    """Start the project in ``root`` (this repo's types, ``types`` beside them, and the fixtures
+    """Start the project in ``root`` (this repo's types and ``types`` beside them, the realtime
     plugin) with ``[users_permissions]`` settings and ``plugins`` (more plugins.toml tables)."""
+    if "[realtime]" not in plugins:
+        plugins += "\n[realtime]\n"
     make_project(root, plugins_toml=(
-        '[users_permissions]\nmailer = "file:.tmp/mails.jsonl"\n' + settings + f"\n{plugins}\n[fixtures]\n"))
+        '[users_permissions]\nmailer = "file:.tmp/mails.jsonl"\n' + settings + f"\n{plugins}\n"))
     for name, schema in (types or {}).items():
         write_schema(root, name, schema)
-    plugin = root / "plugins" / "fixtures"
-    plugin.mkdir(parents=True)
-    (plugin / "__init__.py").write_text(FIXTURES_PLUGIN)
     with database_environment() as database:
         server = Server(root, "develop", {**database, **(env or {})})
         try:

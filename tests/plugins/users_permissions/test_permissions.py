@@ -10,8 +10,9 @@ for what a create or update writes (403 otherwise, nothing written).
 
 The defaults (config/permissions.toml) for messages: authenticated users read
 what they sent, received, or what was said in a room they are in
-(``$user.rooms``, provided here by the test plugin from their ``chat_user``
-rows), and write only as themselves; the public role reads nothing of it.
+(``$user.rooms``: the realtime plugin's, from the rooms they joined with
+``chat:join`` over a Socket.IO connection), and write only as themselves; the
+public role reads nothing of it.
 """
 
 from __future__ import annotations
@@ -41,12 +42,6 @@ def post_message(up: Project, headers: dict[str, str], **data: Any) -> str:
     return str(created.json()["data"]["documentId"])
 
 
-def join(up: Project, admin: dict[str, str], user: Account, room: str) -> None:
-    """Put ``user`` in ``room`` (a chat_user row, as the realtime plugin will write it)."""
-    joined = up.http.post("/api/chat-users", headers=admin, json={"data": {"username": user.username, "room": room, "user": user.id}})
-    assert joined.status_code == 201, joined.text
-
-
 # -- the permission matrix -----------------------------------------------------------------
 
 
@@ -65,7 +60,9 @@ def matrix(up: Project, admin: dict[str, str]) -> Matrix:
     assert role.status_code == 200, role.text
     moderator = role.json()["role"]["id"]
     assert up.http.put(f"/api/users/{mo.id}", headers=admin, json={"role": moderator}).status_code == 200
-    chat_user = up.http.post("/api/chat-users", headers=admin, json={"data": {"username": "Ann", "room": "hall", "user": ann.id}})
+    up.join(ann, "hall")
+    [chat_user] = up.http.get(f"/api/chat-users?filters[user][id][$eq]={ann.id}", headers=admin).json()["data"]
+    assert (chat_user["room"], chat_user["username"]) == ("hall", "Ann")
     return Matrix(
         callers={"public": {}, "authenticated": ann.auth, "moderator": mo.auth},
         ids={
@@ -73,7 +70,7 @@ def matrix(up: Project, admin: dict[str, str]) -> Matrix:
             "ann_message": post_message(up, ann.auth, text="by Ann", room="hall", sender=ann.id),
             "ann_scrap": post_message(up, ann.auth, text="Ann's scrap", room="hall", sender=ann.id),
             "mo_scrap": post_message(up, admin, text="anyone's scrap", room="hall"),
-            "chat_user": chat_user.json()["data"]["documentId"],
+            "chat_user": chat_user["documentId"],
         },
     )
 
@@ -181,9 +178,8 @@ class Chat:
 @pytest.fixture(scope="module")
 def chat(up: Project, admin: dict[str, str]) -> Chat:
     alice, bob, dave = up.register("Alice"), up.register("Bob"), up.register("Dave")
-    join(up, admin, alice, "den")
-    join(up, admin, bob, "den")
-    join(up, admin, bob, "attic")
+    up.join(alice, "den")
+    up.join(bob, "den", "attic")
     messages = {
         text: post_message(up, admin, text=text, **data)
         for text, data in {
@@ -225,13 +221,22 @@ def test_find_one_of_a_message_the_user_may_not_read_is_not_found(up: Project, c
 
 
 def test_the_rooms_of_a_user_are_read_at_each_request(up: Project, admin: dict[str, str]) -> None:
+    """Catches ``$user.rooms`` answered from a stale cache: a join over the socket opens the room's
+    messages at the next request, and a leave closes them again."""
     erin, frank = up.register("Erin"), up.register("Frank")
     post_message(up, admin, text="frank in the loft", room="loft", sender=frank.id)
     assert texts(up, erin) == []
 
-    join(up, admin, erin, "loft")
-
+    up.join(erin, "loft")
     assert texts(up, erin) == ["frank in the loft"]
+    assert up.http.post("/api/messages", headers=erin.auth, json={"data": {
+        "text": "erin in the loft", "room": "loft", "sender": erin.id}}).status_code == 201
+
+    up.leave(erin, "loft")
+    assert texts(up, erin) == ["erin in the loft"]  # what she sent stays hers; the room's are closed
+    refused = up.http.post("/api/messages", headers=erin.auth, json={"data": {
+        "text": "erin, gone", "room": "loft", "sender": erin.id}})
+    assert error(refused) == (403, "ForbiddenError", "Forbidden")
 
 
 def test_update_and_delete_reach_only_the_users_own_messages(up: Project, admin: dict[str, str], chat: Chat) -> None:
