@@ -284,6 +284,7 @@ class Realtime(Plugin):
                 await self.sio.disconnect(state.sid)
             else:
                 state.caller = caller
+                await self.content.caller_changed(state)
 
     async def _user_deleting(self, event: LifecycleEvent) -> None:
         """Before a user is deleted: who it is and its presence entries (their link is cleared with it)."""

@@ -50,7 +50,7 @@ class SocketState:
     #: the client's address, keying login rate limits
     address: str = ""
     rooms: set[str] = field(default_factory=set)
-    #: content-type UID → parsed extra filter (or None)
+    #: content-type UID → the subscription's ``filters`` and ``populate``, as sent
     subscriptions: dict[str, Any] = field(default_factory=dict)
     #: the Ayna protocol's per-socket login, and its joined chat users (id → room)
     ayna_joined: dict[int, str] = field(default_factory=dict)
