@@ -265,17 +265,23 @@ def to_input(attr: Attribute, value: Any) -> Any:
     return kind.to_input(value)
 
 
-def form_errors(details: dict[str, Any], fields: set[str], message: str) -> dict[str | int, Any]:
+def form_errors(details: dict[str, Any], fields: set[str], message: str,
+                nested: set[str] = frozenset()) -> dict[str | int, Any]:  # type: ignore[assignment]
     """A :class:`cms.errors.ValidationError`'s ``details.errors[].path`` → starlette-admin form errors.
 
     Errors about a field go beside it; anything else (a unique clash seen only
-    by the database, a lifecycle hook's refusal) goes to ``_form``, shown on top.
+    by the database, a lifecycle hook's refusal) goes to ``_form``, shown on top. A
+    component attribute (``nested``) gets every message, by its path inside the value
+    (``{"1.title": "..."}``; ``""``: the attribute itself), shown beside the nested inputs.
     """
     errors: dict[str | int, Any] = {}
     for item in details.get("errors") or []:
         path = item.get("path") or []
         name = str(path[0]) if path else ""
-        if name in fields:
+        if name in nested:
+            inner = errors.setdefault(name, {})
+            inner.setdefault(".".join(str(p) for p in path[1:]), item.get("message") or message)
+        elif name in fields:
             errors.setdefault(name, item.get("message") or message)
         else:
             errors.setdefault("_form", item.get("message") or message)

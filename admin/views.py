@@ -38,6 +38,7 @@ from starlette_admin.helpers import static_url
 from starlette_admin.types import RequestAction
 
 from admin.auth import ADMIN_UID, Account, account_of
+from admin.components import ComponentColumn, ComponentField, Schemas, component_columns, component_field
 from admin.fields import (
     InvalidJSON,
     converters,
@@ -114,6 +115,9 @@ class ContentTypeView(BaseModelView):
         self._private = [a.name for a in ct.scalar_attributes()
                          if a.private and a.type != "password" and shown_in_admin(a)]
         self.relations: dict[str, str] = {}  # attribute → target view key
+        self.schemas = Schemas(self)
+        #: list columns of a component's field (``seo__metaTitle``) → its path (``("seo", "metaTitle")``)
+        self.component_columns: dict[str, tuple[str, str]] = {}
         self.fields = self._build_fields()
         self.searchable_fields = [f.name for f in self.fields if _FILTERS.filters_for(f) and not f.exclude_from_list]
         self.sortable_fields = [f.name for f in self.fields if f.orderable and not f.exclude_from_list]
@@ -125,7 +129,14 @@ class ContentTypeView(BaseModelView):
     def _build_fields(self) -> list[BaseField]:
         fields: list[BaseField] = [IntegerField("id", label="Id", read_only=True, exclude_from_create=True,
                                                 exclude_from_edit=True)]
+        columns: list[BaseField] = []
         for attr in self.ct.attributes.values():
+            if attr.is_component:  # nested fieldsets (admin.components); a single one's name as a column
+                fields.append(component_field(self, attr, self.schemas))
+                for column in component_columns(attr, self.schemas):
+                    self.component_columns[column.name] = (column.component_attr, column.inner)
+                    columns.append(column)
+                continue
             if attr.is_relation:
                 target_key = self.site.key_for(attr.target or "")
                 if target_key is None:
@@ -140,6 +151,7 @@ class ContentTypeView(BaseModelView):
                 field = scalar_field(attr)
             if field is not None:
                 fields.append(field)
+        fields.extend(columns)
         for name in ("createdAt", "updatedAt"):
             fields.append(DateTimeField(name, label=label_of(name), read_only=True, exclude_from_create=True,
                                         exclude_from_edit=True, exclude_from_list=name == "updatedAt"))
@@ -163,6 +175,8 @@ class ContentTypeView(BaseModelView):
 
     def filter_path(self, name: str) -> tuple[str, ...]:
         """Where a text filter on field ``name`` applies: a relation's label, or the field itself."""
+        if name in self.component_columns:
+            return self.component_columns[name]
         key = self.relations.get(name)
         if key is not None:
             target = self.site.view(key)
@@ -174,6 +188,8 @@ class ContentTypeView(BaseModelView):
     def sort_path(self, name: str) -> tuple[str, ...]:
         """What sorting by field ``name`` orders by: a to-one relation's label (a sender's
         username), else the field itself."""
+        if name in self.component_columns:
+            return self.component_columns[name]
         if name not in self.relations:
             return (name,)
         return (name, self.relation_label(name) or "id")
@@ -274,7 +290,14 @@ class ContentTypeView(BaseModelView):
 
     def _populate(self, request: Request) -> dict[str, Populate]:
         populate = {}
-        for field in self.get_fields_list(request):
+        fields = self.get_fields_list(request)
+        for field in fields:
+            if isinstance(field, ComponentField) and field.attribute is not None:
+                populate[field.name] = self.schemas.populate(field.attribute)  # everything inside
+                continue
+            if isinstance(field, ComponentColumn):
+                populate.setdefault(field.component_attr, Populate(fields=(field.inner,), populate={}))
+                continue
             key = self.relations.get(field.name)
             attr = self.ct.attributes.get(field.name)
             if key is not None and attr is not None and attr.type == "media":
@@ -407,7 +430,8 @@ class ContentTypeView(BaseModelView):
 
     def _raise_form_errors(self, exc: ApplicationError) -> None:
         names = {f.name for f in self.fields}
-        raise FormValidationError(form_errors(exc.details, names, exc.message)) from exc
+        nested = {f.name for f in self.fields if isinstance(f, ComponentField)}
+        raise FormValidationError(form_errors(exc.details, names, exc.message, nested)) from exc
 
     async def create(self, request: Request, data: dict[str, Any]) -> Any:
         account = self._account(request)
