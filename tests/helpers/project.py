@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,20 @@ class Server:
                 self.process.wait()
         self._log.close()
         return self.process.returncode
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[Server]:
+    """``cms develop`` on the project at ``root``, on a database of its own (PostgreSQL when the
+    run is configured for it, else the project's SQLite file), stopped (and dropped) afterwards:
+    for module-scoped fixtures, which cannot use ``server_factory``."""
+    from tests.helpers import database
+
+    url = database.create_database() if database.using_postgres() else None
+    server = Server(root, "develop", {"CMS_DATABASE_URL": url} if url else {})
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+        if url:
+            database.drop_database(url)

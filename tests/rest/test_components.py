@@ -17,8 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import database_environment
-from tests.helpers.project import Server
+from tests.helpers.project import serving
 
 PROJECT = Path(__file__).resolve().parents[1] / "projects" / "components"
 
@@ -27,14 +26,8 @@ PROJECT = Path(__file__).resolve().parents[1] / "projects" / "components"
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     root = tmp_path_factory.mktemp("components") / "project"
     shutil.copytree(PROJECT, root)
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready()
-            with httpx.Client(base_url=server.url + "/api", timeout=10) as client:
-                yield client
-        finally:
-            server.stop()
+    with serving(root) as server, httpx.Client(base_url=server.url + "/api", timeout=10) as client:
+        yield client
 
 
 def _png() -> bytes:

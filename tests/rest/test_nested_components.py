@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import database_environment
-from tests.helpers.project import Server, collection, make_project, write_schema
+from tests.helpers.project import collection, make_project, serving, write_schema
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "page.link": {"label": {"type": "string", "required": True}, "url": {"type": "string"},
@@ -37,14 +35,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         "hero": {"type": "component", "component": "page.hero", "required": True},
         "sections": {"type": "dynamiczone", "components": ["page.text", "page.link"], "min": 1, "max": 2},
     }))
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready()
-            with httpx.Client(base_url=server.url + "/api", timeout=10) as client:
-                yield client
-        finally:
-            server.stop()
+    with serving(root) as server, httpx.Client(base_url=server.url + "/api", timeout=10) as client:
+        yield client
 
 
 HERO = {"title": "Hi", "published": "2024-05-01", "cta": {"label": "Go", "url": "/go", "note": "secret"},
