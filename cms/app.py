@@ -193,6 +193,7 @@ class CMS:
 
     async def _startup(self, *_: Any) -> None:
         await self.open_database()
+        await self._ensure_drafts()
         for loaded in self.plugins:
             await loaded.plugin.bootstrap(self)
         # Everything built so far lives as long as the process: keeping it out of
@@ -201,6 +202,18 @@ class CMS:
         gc.collect()
         gc.freeze()
         log.info("ready: %d content types, %d plugins", len(self.registry), len(self.plugins))
+
+    async def _ensure_drafts(self) -> None:
+        """Types with draft & publish: every published entry gets its draft if it has none
+        (entries written before the option was turned on were all published, as Strapi
+        publishes them; cms.documents.DocumentService.ensure_drafts). Nothing for other types."""
+        from cms.documents import DocumentService
+
+        for ct in self.registry:
+            if ct.draft_and_publish and not ct.is_component:
+                made = await DocumentService(self, ct.uid).ensure_drafts()
+                if made:
+                    log.info("%s: made the draft of %d published entries", ct.uid, made)
 
     async def _shutdown(self, *_: Any) -> None:
         try:

@@ -26,6 +26,8 @@ from cms.content import ContentType, Registry
 EVENTS = (
     "beforeCreate", "afterCreate", "beforeUpdate", "afterUpdate", "beforeDelete", "afterDelete",
     "beforeFindOne", "afterFindOne", "beforeFindMany", "afterFindMany", "beforeCount", "afterCount",
+    # draft & publish (cms.documents.DocumentService.publish, unpublish, discard_draft)
+    "beforePublish", "afterPublish", "beforeUnpublish", "afterUnpublish", "beforeDiscardDraft", "afterDiscardDraft",
 )
 Hook = Callable[["LifecycleEvent"], Awaitable[None] | None]
 LIFECYCLES_FILE = "lifecycles.py"

@@ -43,7 +43,7 @@ from tortoise.models import Model
 
 from cms.content import Attribute, ContentType, Problem, Registry, SchemaError
 from cms.models.components import component_field
-from cms.models.fields import column_name, scalar_field
+from cms.models.fields import column_name, scalar_field, unique_column
 from cms.models.storage import Storage
 
 APP_LABEL = "models"
@@ -113,10 +113,15 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
     links = _ForeignKeyGraph()
     storage: dict[tuple[str, str], Storage] = {}
     for ct in registry:
+        # draft & publish: a document is a draft row and, once published, a published row
+        # with the same documentId, so documentId and unique attributes are unique per
+        # status, by partial unique indexes (cms.models.migrations) and by the document service
+        versions = ct.draft_and_publish
         attrs: dict[str, Any] = {
             "id": fields.IntField(primary_key=True),
             "documentId": fields.CharField(
-                max_length=24, unique=True, source_field="document_id", default=new_document_id
+                max_length=24, unique=not versions, db_index=versions, source_field="document_id",
+                default=new_document_id,
             ),
         }
         for attr in ct.attributes.values():
@@ -124,7 +129,7 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
                 problems.append(Problem(ct.label, "name clashes with a method of the ORM's models", attr.name))
                 continue
             if attr.is_scalar:
-                attrs[attr.name] = scalar_field(attr)
+                attrs[attr.name] = scalar_field(attr, per_status=versions)
             elif attr.is_component:  # one JSON column (cms.models.components)
                 attrs[attr.name] = component_field(attr)
             elif attr.is_relation:
@@ -148,6 +153,10 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         attrs["__qualname__"] = ct.model_name
         model = type(ct.model_name, (Model,), attrs)
         model.__doc__ = ct.description or ct.display_name
+        #: columns unique per status (draft & publish types only; cms.models.migrations indexes them)
+        model._cms_unique_per_status = (  # type: ignore[attr-defined]
+            ("document_id", *(column_name(a.name) for a in ct.scalar_attributes() if a.unique and unique_column(a)))
+            if versions else ())
         setattr(module, ct.model_name, model)
         by_uid[ct.uid] = model
     if problems:

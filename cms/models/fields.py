@@ -80,11 +80,21 @@ FIELD_FACTORIES: dict[str, Callable[..., fields.Field[Any]]] = {
 }
 
 
-def scalar_field(attr: Attribute) -> fields.Field[Any]:
-    """The Tortoise field that stores one scalar attribute."""
-    # TextField cannot carry a unique index on every database; uniqueness of
-    # long text is left to validation.
-    unique = attr.unique and attr.type not in ("text", "richtext", "json", "blocks")
+def unique_column(attr: Attribute) -> bool:
+    """Whether a unique attribute's column carries a unique index. TextField cannot carry
+    one on every database; uniqueness of long text is left to validation."""
+    return attr.type not in ("text", "richtext", "json", "blocks")
+
+
+def scalar_field(attr: Attribute, per_status: bool = False) -> fields.Field[Any]:
+    """The Tortoise field that stores one scalar attribute.
+
+    ``per_status`` (draft & publish types): a draft and its published version
+    share their values, so a unique attribute is unique among drafts and among
+    published rows, by a partial index each (:mod:`cms.models.migrations`), not
+    by a plain unique column.
+    """
+    unique = attr.unique and unique_column(attr) and not per_status
     return FIELD_FACTORIES[attr.type](
         attr,
         source_field=column_name(attr.name),

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aerich import Command
 from aerich.migrate import Migrate
@@ -113,6 +114,13 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
     PostgreSQL the table also gets an ``id`` serial: the order links were written
     in, which populate keeps (SQLite has its rowid). aerich never sees any of
     this, so it never drops it either; it goes with the table.
+
+    Tables of draft & publish types (a file that creates or changes one) get
+    their partial unique indexes here too: ``documentId`` and each unique
+    attribute once among drafts (``published_at IS NULL``) and once among
+    published rows, so a draft and its published version share values and two
+    documents never do. Both SQLite and PostgreSQL have partial indexes; aerich
+    does not know them, so they stay when draft & publish is turned off again.
     """
     path = next(folder.glob(f"{written}*"), None) or next(folder.glob(f"*{written}*"), None)
     if path is None:
@@ -133,12 +141,80 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
             statements.append(f'CREATE INDEX IF NOT EXISTS "idx_{table}_{other}" ON "{table}" ("{other}");')
             if postgres:  # SQLite numbers rows itself (rowid): the position links keep (Compiler.link_position)
                 statements.append(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "id" SERIAL;')
+    rebuilt: list[tuple[str, tuple[str, ...]]] = []
+    for model in models:  # draft & publish: unique per status (cms.models.builder)
+        table = model._meta.db_table
+        if not getattr(model, "_cms_unique_per_status", ()) or f'"{table}"' not in text:
+            continue
+        if f'DROP INDEX IF EXISTS "uid_{table}_documen' in text:  # draft & publish turned on
+            # aerich names the column by its Python name there, and misses PostgreSQL's constraint
+            text = text.replace(f'ON "{table}" ("documentId")', f'ON "{table}" ("document_id")')
+            path.write_text(text)
+            if postgres:
+                statements.append(f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{table}_document_id_key";')
+            else:  # SQLite cannot drop a column's UNIQUE: the table is rebuilt (sqlite_unique_dropped)
+                rebuilt.append((table, model._cms_unique_per_status))
+            # entries written before were published (Strapi publishes them); their drafts are made
+            # at start (cms.documents.DocumentService.ensure_drafts)
+            statements.append(f'UPDATE "{table}" SET "published_at" = "created_at" WHERE "published_at" IS NULL;')
+        for column in model._cms_unique_per_status:
+            for suffix, where in (("draft", "IS NULL"), ("pub", "IS NOT NULL")):
+                name = _index_name(f"uidx_{table}_{column}_{suffix}")
+                statements.append(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}") '
+                                  f'WHERE "published_at" {where};')
     if statements:
         marker = "\n\n\nasync def downgrade("
         upgrade, rest = text.split(marker, 1)
         closing = upgrade.rstrip().rfind('"""')
         upgrade = upgrade[:closing].rstrip() + "\n" + "\n".join(statements) + '"""'
+        if rebuilt:
+            calls = " + ".join(f"await sqlite_unique_dropped(db, {table!r}, {columns!r})" for table, columns in rebuilt)
+            upgrade = upgrade.replace("RUN_IN_TRANSACTION = True", "RUN_IN_TRANSACTION = False  # the rebuild has its own")
+            upgrade = upgrade.replace('    return """', f'    return {calls} + """', 1)
+            upgrade = "from cms.models.migrations import sqlite_unique_dropped\n" + upgrade
         path.write_text(upgrade + marker + rest)
+
+
+async def sqlite_unique_dropped(db: Any, table: str, columns: tuple[str, ...]) -> str:
+    """SQL rebuilding SQLite table ``table`` without the UNIQUE of ``columns`` (every row kept).
+
+    SQLite cannot drop a column's UNIQUE constraint, so turning draft & publish
+    on for a type (its documentId and unique attributes become unique per
+    status) rebuilds the table the way SQLite documents: foreign keys off, a
+    copy under a new name, the old table dropped (the rows' other tables
+    reference it by name, so nothing they hold changes), the copy renamed, its
+    indexes made again, all in one transaction. Empty when the table does not
+    exist yet or has no such constraint. The ``DROP TABLE`` carries a comment
+    in front, so that :func:`_destructive_statements` does not count it: no row
+    is lost.
+    """
+    _, rows = await db.execute_query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table])
+    if not rows:
+        return ""
+    create = rows[0][0]
+    changed = create
+    for column in columns:
+        changed = re.sub(rf'("{re.escape(column)}"[^,\n]*?)\s+UNIQUE\b', r"\1", changed)
+    if changed == create:
+        return ""
+    _, indexes = await db.execute_query(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])
+    copy = f"{table}__cms_rebuild"
+    changed = changed.replace(f'"{table}"', f'"{copy}"', 1) if f'"{table}"' in changed else \
+        changed.replace(table, f'"{copy}"', 1)
+    script = ["PRAGMA foreign_keys = OFF", "BEGIN", changed, f'INSERT INTO "{copy}" SELECT * FROM "{table}"',
+              f'/* cms: rebuilt, every row kept */ DROP TABLE "{table}"',
+              f'ALTER TABLE "{copy}" RENAME TO "{table}"', *(row[0] for row in indexes),
+              "COMMIT", "PRAGMA foreign_keys = ON"]
+    return ";\n".join(script) + ";\n"
+
+
+def _index_name(name: str) -> str:
+    """An index name PostgreSQL keeps whole (63 bytes at most): a long one ends with a hash."""
+    if len(name) <= 63:
+        return name
+    import hashlib
+    return name[:50] + "_" + hashlib.sha1(name.encode()).hexdigest()[:12]
 
 
 class Migrations:

@@ -126,3 +126,6 @@ class Query:
     populate: dict[str, Populate] = field(default_factory=dict)
     #: ``_q`` full-text-ish search over the type's string attributes
     search: str | None = None
+    #: ``status`` (``draft`` or ``published``), read only for types with draft & publish
+    #: (:class:`cms.documents.DocumentService` applies it); None for the others
+    status: str | None = None

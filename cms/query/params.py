@@ -15,8 +15,11 @@ Strapi's exact error); without it, other keys are ignored.
 
 Decisions where Strapi is unclear (or where we follow its behaviour, not the brief):
 
-- ``status``, ``locale`` and ``publicationFilter`` are accepted and ignored: we
-  have no draft & publish and no i18n yet. Like ``_q``, each must be a string.
+- ``status`` on a type with ``options.draftAndPublish`` is ``draft`` or
+  ``published`` (anything else is a 400 ``Invalid status parameter``) and
+  lands in :attr:`Query.status`; on other types it is accepted and ignored,
+  as are ``locale`` and ``publicationFilter`` (no i18n yet). Like ``_q``,
+  each must be a string.
 - Root-level ``page``/``pageSize`` on a find is Strapi's PaginationError
   "Invalid pagination attributes. You cannot use page and offset pagination in
   the same query" (its REST service adds start/limit next to them, see
@@ -51,6 +54,8 @@ ALLOWED_KEYS = frozenset({
     "filters", "sort", "fields", "populate", "status", "locale", "page", "pageSize",
     "start", "limit", "_q", "publicationFilter", "pagination", "count", "ordering",
 })  # fmt: skip
+#: the values of ``status`` on a type with draft & publish
+STATUSES = ("draft", "published")
 ROOT_PAGINATION = (
     "Invalid pagination attributes. You cannot use page and offset pagination in the same query"
 )
@@ -91,7 +96,14 @@ def parse_query(
     fields = parse_fields(ct, raw.get("fields"), scope.under("fields"))
     populate = parse_populate(ct, raw.get("populate"), scope.under("populate"))
     search = _string(raw, "_q")
-    _string(raw, "status")
+    status = _string(raw, "status")
+    if not ct.draft_and_publish:
+        status = None
+    elif status is not None and status not in STATUSES:
+        raise ValidationError(
+            "Invalid status parameter. Expected 'draft' or 'published'",
+            {"key": "status", "path": None, "source": "query", "param": "status"},
+        )
     _string(raw, "locale")
     _string(raw, "publicationFilter")
     pagination = None
@@ -100,7 +112,7 @@ def parse_query(
             raise PaginationError(ROOT_PAGINATION, {"source": "query", "param": "pagination"})
         pagination = parse_pagination(raw.get("pagination"), limits)
     return Query(filters=filters, sort=sort, pagination=pagination, fields=fields,
-                 populate=populate, search=search or None)
+                 populate=populate, search=search or None, status=status)
 
 
 def _string(raw: Mapping[str, Any], key: str) -> str | None:

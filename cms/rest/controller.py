@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -18,7 +19,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from cms.content import ContentType
-from cms.documents import DocumentService
+from cms.documents import DRAFT, PUBLISHED, DocumentService
 from cms.errors import BodySyntaxError, NotFoundError, ValidationError
 from cms.permissions import Access, action_name
 from cms.query.ast import Pagination, Query
@@ -82,6 +83,9 @@ class Controller:
         self.app = app
         self.ct = ct
         self.service = DocumentService(app, ct.uid)
+        #: draft & publish: REST reads and writes are ``published`` unless ``?status=draft``
+        #: (Strapi's content API; the document service's own default is ``draft``)
+        self.status = PUBLISHED if ct.draft_and_publish else None
         api = app.settings.api
         self.limits = Limits(default_limit=api.default_limit, max_limit=api.max_limit, with_count=api.with_count)
         self.strict = api.strict_params
@@ -107,6 +111,8 @@ class Controller:
         parsed = parse_query(self.ct, raw, registry=self.app.registry, limits=self.limits,
                              action=action, can_read=access.can_read, strict=self.strict,
                              visible=access.visible)  # type: ignore[arg-type]
+        if self.status is not None and parsed.status is None:  # draft & publish: REST's default
+            parsed = replace(parsed, status=self.status)
         self._queries[key] = parsed
         if len(self._queries) > QUERY_CACHE_SIZE:
             self._queries.popitem(last=False)
@@ -128,13 +134,13 @@ class Controller:
     async def create(self, request: Request) -> HTTPResponse:
         access = await self.authorize(request, "create")
         query = self.query(request, access, "findOne")
-        document = await self.service.create(read_data(request), access, query)
+        document = await self.service.create(read_data(request), access, query, status=query.status)
         return respond({"data": document, "meta": {}}, status=201)
 
     async def update(self, request: Request, document_id: str) -> HTTPResponse:
         access = await self.authorize(request, "update")
         query = self.query(request, access, "findOne")
-        document = await self.service.update(document_id, read_data(request), access, query)
+        document = await self.service.update(document_id, read_data(request), access, query, status=query.status)
         return respond({"data": document, "meta": {}})
 
     async def delete(self, request: Request, document_id: str) -> HTTPResponse:
@@ -165,16 +171,17 @@ class Controller:
         access = await self.authorize(request, "update")
         query = self.query(request, access, "findOne")
         data = read_data(request)
-        current = await self.service.find_first(Query(fields=()), access)
+        status = query.status
+        current = await self.service.find_first(Query(fields=(), status=DRAFT if status else None), access)
         if current is None:
-            document = await self.service.create(data, access, query)
+            document = await self.service.create(data, access, query, status=status)
         else:
-            document = await self.service.update(current["documentId"], data, access, query)
+            document = await self.service.update(current["documentId"], data, access, query, status=status)
         return respond({"data": document, "meta": {}})
 
     async def delete_single(self, request: Request) -> HTTPResponse:
         access = await self.authorize(request, "delete")
-        current = await self.service.find_first(Query(fields=()), access)
+        current = await self.service.find_first(Query(fields=(), status=DRAFT if self.status else None), access)
         if current is None:
             raise NotFoundError()
         await self.service.delete(current["documentId"], access)

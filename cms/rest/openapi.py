@@ -262,7 +262,11 @@ def query_parameters(ct: ContentType, action: str) -> list[Schema]:
                    "Relations to include: `*`, names, or objects: `populate[rel][fields][0]=name`"),
         ]
     if ct.draft_and_publish:
-        params.append(_param("status", {"type": "string", "enum": ["draft", "published"]}, "Version"))
+        params.append(_param(
+            "status", {"type": "string", "enum": ["draft", "published"], "default": "published"},
+            "Draft & publish: `published` (default) reads and writes the published version; `draft` reads "
+            "the latest edits, or writes the draft only" if action != "delete" else
+            "Draft & publish: accepted; a delete removes every version"))
     i18n = ct.plugin_options.get("i18n")
     if isinstance(i18n, dict) and i18n.get("localized"):
         params.append(_param("locale", {"type": "string"}, "Locale code"))

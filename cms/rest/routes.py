@@ -1,7 +1,7 @@
 """Routes derived from the registry: five per collection type, three per single type.
 
 Action names are Strapi's (``api::message.message.find``); they are what roles
-are granted. A type can opt out of the generated routes with
+are granted. Types with draft & publish have ``publish`` as well. A type can opt out of the generated routes with
 ``"pluginOptions": {"content-api": {"visible": false}}`` (a plugin then serves
 it its own way, as users_permissions does for users).
 """
@@ -26,7 +26,14 @@ def exposed(ct: ContentType) -> bool:
 
 
 def actions_of(ct: ContentType) -> list[str]:
-    return [f"{ct.uid}.{a}" for a in (SINGLE_ACTIONS if ct.is_single else COLLECTION_ACTIONS)]
+    """The type's actions; a draft & publish type also has ``publish`` (Strapi's admin
+    action: REST writes do not ask for it, as in Strapi, whose content API publishes
+    with the ``create``/``update`` grant; it is there to be granted and checked by
+    whoever publishes outside REST)."""
+    actions = SINGLE_ACTIONS if ct.is_single else COLLECTION_ACTIONS
+    if ct.draft_and_publish:
+        actions = (*actions, "publish")
+    return [f"{ct.uid}.{a}" for a in actions]
 
 
 def build_routes(app: CMS) -> None:
