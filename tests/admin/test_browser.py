@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session
+from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 ROOMS = ["lobby", "dev", "lobby", "dev", "random", "lobby"]
@@ -278,11 +278,7 @@ def test_an_author_cannot_edit_another_authors_entry(admin_project: AdminProject
 
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=admin_project.url)
     tab = context.new_page()
-    tab.goto("/admin/login")
-    tab.fill("#username", "ben")
-    tab.fill("#password", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
+    sign_in(tab, "ben", PASSWORD)
     tab.goto("/admin/message/list?q=written+by")
     own = tab.locator(f'tr[data-sa-pk="{ben_pk}"]')
     other = tab.locator(f'tr[data-sa-pk="{ann_pk}"]')

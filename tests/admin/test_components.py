@@ -28,7 +28,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, form_token
+from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, admin_tab, form_token
 from tests.conftest import database_environment
 from tests.helpers.project import REPO, Server
 
@@ -85,16 +85,8 @@ def root(project: AdminProject, state: dict[str, Any]) -> Session:
 
 @pytest.fixture(scope="module")
 def page(project: AdminProject, root: Session, browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=project.url)
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.goto("/admin/login")
-    tab.fill("#username", "root")
-    tab.fill("#password", ROOT_PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
-    yield tab
-    context.close()
+    with admin_tab(browser, project.url) as tab:
+        yield tab
 
 
 def rest(state: dict[str, Any], document_id: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session
+from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session, admin_tab
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 FIND = "api::message.message.find"
@@ -57,16 +57,8 @@ def world(admin_project: AdminProject) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def page(admin_project: AdminProject, world: dict[str, Any], browser: Any) -> Iterator[Any]:
     """The super-admin's tab, logged in, at 1280x800."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=admin_project.url)
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.goto("/admin/login")
-    tab.fill("#username", "root")
-    tab.fill("#password", ROOT_PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
-    yield tab
-    context.close()
+    with admin_tab(browser, admin_project.url, width=1280, height=800) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from starlette_admin import (
 )
 
 from admin.filters import LABELS, Filters
-from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session
+from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session, sign_in
 from tests.admin.seeding import insert_messages, sql
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -78,14 +78,6 @@ def page(admin_project: AdminProject, browser: Any, state: dict[str, Any]) -> It
     sign_in(tab, "root", ROOT_PASSWORD)
     yield tab
     context.close()
-
-
-def sign_in(tab: Any, username: str, password: str) -> None:
-    tab.goto("/admin/login")
-    tab.fill("#username", username)
-    tab.fill("#password", password)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
 
 
 def shot(page: Any, screenshots: Path, name: str, full_page: bool = True) -> None:

@@ -27,7 +27,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session
+from tests.admin.conftest import PASSWORD, ROOT_PASSWORD, AdminProject, Session, sign_in
 from tests.helpers.project import REPO
 
 SECRETS = ("resetPasswordToken", "confirmationToken")
@@ -210,11 +210,7 @@ def tab_of(admin_project: AdminProject, people: dict[str, int], browser: Any) ->
         context.set_default_timeout(15_000)
         contexts.append(context)
         tab = context.new_page()
-        tab.goto("/admin/login")
-        tab.fill("#username", username)
-        tab.fill("#password", password)
-        tab.click("button[type=submit]")
-        tab.wait_for_url("**/admin/")
+        sign_in(tab, username, password)
         return tab
 
     yield open_tab

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, start_project
+from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, sign_in, start_project
 from tests.conftest import database_environment
 from tests.plugins.upload.support import image
 
@@ -292,11 +292,7 @@ def page(project: AdminProject, root: Session, browser: Any) -> Iterator[Any]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto("/admin/login")
-    tab.fill("#username", "root")
-    tab.fill("#password", ROOT_PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
+    sign_in(tab, "root", ROOT_PASSWORD)
     yield tab
     context.close()
     assert not errors, f"JavaScript errors: {errors}"

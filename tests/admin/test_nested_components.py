@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject
+from tests.admin.conftest import ROOT_PASSWORD, AdminProject, admin_tab
 from tests.conftest import database_environment
 from tests.helpers.project import Server, make_project
 
@@ -58,16 +58,8 @@ def page(project: AdminProject, browser: Any) -> Iterator[Any]:
     session = project.session()
     created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
     assert created.status_code == 303, created.text[:500]
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=project.url)
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.goto("/admin/login")
-    tab.fill("#username", "root")
-    tab.fill("#password", ROOT_PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
-    yield tab
-    context.close()
+    with admin_tab(browser, project.url) as tab:
+        yield tab
 
 
 def t(name: str) -> str:

@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 
 from cms.blocks import blocks_error, valid_link
 from admin.uid import slugify, suffixed
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, start_project
+from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, sign_in, start_project
 from tests.admin.seeding import sql
 from tests.conftest import database_environment
 
@@ -263,11 +263,7 @@ def page(project: AdminProject, root: Session, browser: Any, requests_seen: list
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto("/admin/login")
-    tab.fill("#username", "root")
-    tab.fill("#password", ROOT_PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/admin/")
+    sign_in(tab, "root", ROOT_PASSWORD)
     yield tab
     context.close()
     assert errors == [], f"script errors: {errors}"
