@@ -17,11 +17,12 @@ from typing import Any
 
 import socketio
 from sanic import Sanic
+from tortoise.transactions import in_transaction
 
 from cms import database, health
 from cms.permissions import Authorizer, Identity, NoIdentity, allow_all, deny_all
 from cms.query.reader import Reader, prepare_connection
-from cms.query.sql import Compiler
+from cms.query.sql import SQL, Compiler, quote
 from cms.rest import errors as rest_errors
 from cms.rest.docs import register_openapi
 from cms.rest.routes import build_routes
@@ -29,6 +30,7 @@ from cms.asgi import ASGIApp, StreamRoutes, compose
 from cms.config import Mode, Settings, load_settings
 from cms.content import Registry, discover, load_registry
 from cms.lifecycles import Lifecycles
+from cms.locales import SINGLE_LOCALE, LocaleSource
 from cms.models.builder import Models, build_models
 from cms.plugins import LoadedPlugin, load_plugins
 
@@ -86,6 +88,12 @@ class CMS:
         """
         if self._services.setdefault(name, service) is not service:
             raise ValueError(f"a service named {name!r} is already provided")
+
+    @property
+    def locales(self) -> LocaleSource:
+        """The locales localized types are read and written in: the i18n plugin's ``"i18n"``
+        service when it is enabled, else ``en`` alone (cms.locales)."""
+        return self._services.get("i18n") or SINGLE_LOCALE
 
     def service(self, name: str) -> Any | None:
         """The service another plugin provided under ``name``, or None."""
@@ -196,6 +204,7 @@ class CMS:
         await self._ensure_drafts()
         for loaded in self.plugins:
             await loaded.plugin.bootstrap(self)
+        await self._ensure_locales()
         # Everything built so far lives as long as the process: keeping it out of
         # the collector's generations removes the 100-200 ms full collections
         # that made the p99 latency of REST reads (bench/rest.py).
@@ -214,6 +223,19 @@ class CMS:
                 made = await DocumentService(self, ct.uid).ensure_drafts()
                 if made:
                     log.info("%s: made the draft of %d published entries", ct.uid, made)
+
+    async def _ensure_locales(self) -> None:
+        """Localized types: rows without a locale (written before i18n was turned on for the
+        type) get the default locale, as Strapi gives them. One UPDATE per such type."""
+        for ct in self.registry:
+            if ct.localized:
+                sql = SQL(self.reader.dialect)
+                async with in_transaction() as conn:
+                    count, _ = await conn.execute_query(
+                        f'UPDATE {quote(ct.collection_name)} SET "locale" = {sql.bind(self.locales.default_locale())} '
+                        f'WHERE "locale" IS NULL', sql.params)
+                if count:
+                    log.info("%s: %d entries written before localization now have the default locale", ct.uid, count)
 
     async def _shutdown(self, *_: Any) -> None:
         try:

@@ -24,6 +24,14 @@ while a target has no published version, linked when it is first published)
 and the single row of other targets. Unique attributes are unique per status
 (checked here with Strapi's 400, and by partial unique indexes). Types without
 the option take none of these paths: one attribute test per call.
+
+Lifecycle events follow Strapi v5, where a write that publishes is a write and
+then a publish: ``create``/``update`` with ``status="published"`` fire
+``beforePublish`` before the write and ``afterPublish`` (its result the
+published document) after ``afterCreate``/``afterUpdate``; ``publish()`` fires
+only the publish pair. A subscriber that cares about what is public (the
+realtime plugin's published subscribers) listens to ``afterPublish``,
+``afterUnpublish`` and the deletes.
 """
 
 from __future__ import annotations
@@ -44,10 +52,11 @@ from cms.component_input import relation_writes
 from cms.content import ContentType
 from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
+from cms.locales import ALL_LOCALES
 from cms.models.components import merge
 from cms.passwords import hash_password_async
 from cms.permissions import Access
-from cms.query.ast import And, Condition, Node, Pagination, Populate, Query
+from cms.query.ast import And, Condition, Node, Pagination, Populate, Query, SortKey
 from cms.query.reader import FIRST
 from cms.query.sql import SQL, quote
 from cms.validation import CleanData, RelationWrite, validate
@@ -75,9 +84,11 @@ class DocumentService:
         self.model = app.models[uid]
         #: draft & publish: each document has a draft row and maybe a published one
         self.versions = self.content_type.draft_and_publish
+        #: i18n: each document has a version (a row, or a draft and a published row) per locale
+        self.localized = self.content_type.localized
         #: whether any type of the project has draft & publish (else reads skip :meth:`_versioned`)
         self._any_versions = _has_versions(app.registry)
-        self._versioned_queries: dict[int, tuple[Query, Query]] = {}
+        self._versioned_queries: dict[int, tuple[Query, Query, str]] = {}
 
     def _status(self, status: str | None) -> str:
         """The status of a call on a draft & publish type: ``draft`` unless told (Strapi's default)."""
@@ -88,6 +99,13 @@ class DocumentService:
                                   {"key": "status", "path": None, "source": "query", "param": "status"})
         return status
 
+    def _locale(self, code: str | None) -> str | None:
+        """The locale of a call on a localized type: ``code`` if it is one of the locales (else
+        Strapi's 400), the default locale when None; None for a type that is not localized."""
+        if not self.localized:
+            return None
+        return self.app.locales.default_locale() if code is None else self.app.locales.check(code)
+
     def _versioned(self, query: Query) -> Query:
         """``query`` on a project with draft & publish types: narrowed to the versions of its
         status if this type has the option, and its populated relations too where both
@@ -96,13 +114,14 @@ class DocumentService:
         REST hands the same parsed query object for the same query string (its parse
         cache), so the answer is kept by that object (the query kept with it, so its id
         is not reused): 512 at most."""
+        default = self.app.locales.default_locale()  # editors may change it: part of the key
         kept = self._versioned_queries.get(id(query))
-        if kept is not None and kept[0] is query:
+        if kept is not None and kept[0] is query and kept[2] == default:
             return kept[1]
         versioned = self._versioned_of(query)
         if len(self._versioned_queries) >= 512:
             self._versioned_queries.clear()
-        self._versioned_queries[id(query)] = (query, versioned)
+        self._versioned_queries[id(query)] = (query, versioned, default)
         return versioned
 
     def _versioned_of(self, query: Query) -> Query:
@@ -111,13 +130,17 @@ class DocumentService:
             query = self._of_status(query, status)
         else:  # as Strapi's content API: related documents in their published version unless told
             status = query.status if query.status in (DRAFT, PUBLISHED) else PUBLISHED
-        populate = _versioned_populate(self.app, self.content_type, query.populate, status)
+        locale = self._locale(query.locale)
+        if locale is not None:
+            query = _narrowed(query, Condition(("locale",), "$eq", locale))
+        populate = _versioned_populate(self.app, self.content_type, query.populate, status,
+                                       locale or self.app.locales.default_locale())
         return query if populate is query.populate else replace(query, populate=populate)
 
     def _of_status(self, query: Query, status: str | None = None) -> Query:
         """``query`` narrowed to the rows of ``status`` (``query.status`` when not given)."""
         only = Condition(("publishedAt",), "$null" if self._status(status or query.status) == DRAFT else "$notNull", True)
-        return replace(query, filters=And((only, query.filters)) if query.filters is not None else only)
+        return _narrowed(query, only)
 
     def _event(self, action: str, **params: Any) -> LifecycleEvent:
         return LifecycleEvent(action=action, model=self.content_type, params=params)
@@ -132,8 +155,11 @@ class DocumentService:
         query = event.params["query"]
         if self._any_versions:
             query = self._versioned(query)
+        query, localizations = self._without_localizations(query)
         documents, total = await self.app.reader.find_many(
             self.content_type, query, access.variables, access.condition)
+        if localizations is not None:
+            await self._localizations(documents, localizations, event.params["query"], access)
         event.result = documents
         await self.app.lifecycles.fire("afterFindMany", event)
         return documents, total
@@ -149,11 +175,14 @@ class DocumentService:
         query = event.params["query"]
         by_id = Query(filters=_document_filter(event.params["where"]["documentId"], query.filters),
                       fields=query.fields, populate=query.populate)
-        if self._any_versions:
-            by_id = self._versioned_of(replace(by_id, status=query.status))  # a new query each time: not kept
+        if self._any_versions:  # a new query each time: not kept
+            by_id = self._versioned_of(replace(by_id, status=query.status, locale=query.locale))
+        by_id, localizations = self._without_localizations(by_id)
         document = await self.app.reader.find_one(self.content_type, by_id, access.variables, access.condition)
         if document is None:
             raise NotFoundError()
+        if localizations is not None:
+            await self._localizations([document], localizations, query, access)
         event.result = document
         await self.app.lifecycles.fire("afterFindOne", event)
         return document
@@ -163,6 +192,14 @@ class DocumentService:
         documents, _ = await self.find_many(replace(query or Query(), pagination=FIRST), access)
         return documents[0] if documents else None
 
+    async def single_document_id(self) -> str | None:
+        """The documentId of a localized single type's one document, whichever locales it has
+        (None when there is none): a locale it lacks is added to it, not made a second one."""
+        if not self.localized:
+            return None
+        found = await self.model.all().order_by("id").limit(1).values_list("documentId", flat=True)
+        return found[0] if found else None
+
     async def count(self, query: Query | None = None, access: Access = OPEN) -> int:
         """How many entries match ``query`` (the ``beforeCount``/``afterCount`` hooks run around it)."""
         event = self._event("count", query=query or Query())
@@ -170,33 +207,74 @@ class DocumentService:
         counted = event.params["query"]
         if self.versions:
             counted = self._of_status(counted)
+        if self.localized:
+            counted = _narrowed(counted, Condition(("locale",), "$eq", self._locale(counted.locale)))
         event.result = await self.app.reader.count(self.content_type, counted, access.variables,
                                                    access.condition)
         await self.app.lifecycles.fire("afterCount", event)
         return int(event.result)
 
+    def _without_localizations(self, query: Query) -> tuple[Query, Populate | None]:
+        """``query`` without ``populate[localizations]`` (read apart: :meth:`_localizations`),
+        and what was asked of it. Nested inside a populated relation it is left out."""
+        if not self.localized or not _asks_localizations(query.populate):
+            return query, None
+        spec = query.populate.get("localizations")
+        return replace(query, populate=_no_localizations(query.populate)), spec
+
+    async def _localizations(self, documents: list[Document], spec: Populate, query: Query, access: Access) -> None:
+        """Fill ``localizations`` of each document: its versions in the other locales, of the
+        same status, with the fields asked (Strapi's ``populate=localizations``), by locale code."""
+        if not documents:
+            return
+        locale = self._locale(query.locale)
+        wanted: list[Node] = [Condition(("documentId",), "$in", sorted({d["documentId"] for d in documents})),
+                              Condition(("locale",), "$ne", locale)]
+        if self.versions:
+            wanted.append(Condition(("publishedAt",), "$null" if self._status(query.status) == DRAFT else "$notNull", True))
+        if spec.filters is not None:
+            wanted.append(spec.filters)
+        fields = spec.fields if spec.fields is None or "locale" in spec.fields else (*spec.fields, "locale")
+        found, _ = await self.app.reader.find_many(self.content_type, Query(
+            filters=And(tuple(wanted)), fields=fields, sort=spec.sort or (SortKey(("locale",)),),
+            populate=_no_localizations(spec.populate)), access.variables, access.condition)
+        by_document: dict[str, list[Document]] = {}
+        for other in found:
+            by_document.setdefault(other["documentId"], []).append(other)
+        for document in documents:
+            document["localizations"] = by_document.get(document["documentId"], [])
+
     # -- writes ---------------------------------------------------------------------
 
     async def create(self, data: Any, access: Access = OPEN, query: Query | None = None,
-                     actor: int | None = None, status: str | None = None) -> Document:
+                     actor: int | None = None, status: str | None = None, locale: str | None = None) -> Document:
         """Validate and store a new entry; returns it as a document (``query`` picks fields/populate).
 
         ``actor`` is the admin user making the change, recorded as creator and
         last editor. Concurrent creates of one type share a transaction (see
         :class:`CommitGroup`): the answer comes once the entry is committed.
         Of a draft & publish type: a draft, also published (and answered in its
-        published version) with ``status="published"``.
+        published version) with ``status="published"``. Of a localized type: a
+        document whose first version is in ``locale`` (the default one when None).
         """
         publish = self.versions and self._status(status) == PUBLISHED
+        data, locale = self._split_locale(data, locale)
         clean = validate(self.content_type, data, partial=False, components=self.app.registry.components)
-        event = self._event("create", data={**clean.scalars, **clean.relations, **clean.components})
+        event = self._event("create", data={**clean.scalars, **clean.relations, **clean.components}, locale=locale)
         await self.app.lifecycles.fire("beforeCreate", event)
         clean = self._from_event(event, clean)
         scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
-        pending = _NewEntry(clean, scalars, access, actor, _shape_only(query) or Query(), publish)
+        publishing = self._event("publish", where={}, data=event.params["data"]) if publish else None
+        if publishing is not None:
+            await self.app.lifecycles.fire("beforePublish", publishing)
+        pending = _NewEntry(clean, scalars, access, actor, _shape_only(query) or Query(), publish, locale)
         document = await self.writes().submit(pending)
         event.result = document
         await self.app.lifecycles.fire("afterCreate", event)
+        if publishing is not None:
+            publishing.params["where"] = {"documentId": document["documentId"]}
+            publishing.result = document
+            await self.app.lifecycles.fire("afterPublish", publishing)
         return document
 
     def writes(self) -> CommitGroup:
@@ -219,16 +297,18 @@ class DocumentService:
         checked: list[tuple[int, Access]] = []
         for item in batch:
             entry = _assign(self.model(), item.scalars)
+            if self.localized:
+                entry.locale = item.locale
             await self._components(entry, item.clean.components, conn, new=True)
             entry.publishedAt = None if self.versions else now  # a draft & publish type writes a draft
             entry.createdById = entry.updatedById = item.actor
-            await self._unique(item.clean.scalars, None, conn)
+            await self._unique(item.clean.scalars, None, conn, locale=item.locale)
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
                 if storage.kind == "column" and write.connect:
-                    setattr(entry, f"{name}_id", known[(storage.target_uid, write.connect[-1])])
+                    setattr(entry, f"{name}_id", known[(storage.target_uid, item.locale, write.connect[-1])])
             await self._save(entry, conn)
-            await self._write_links(entry.id, item.clean.relations, conn)
+            await self._write_links(entry.id, item.clean.relations, conn, item.locale)
             checked.append((entry.id, item.access))
             if item.publish:
                 published = await self._publish_row(entry, conn, now)
@@ -239,22 +319,25 @@ class DocumentService:
         await self._check_conditions(checked, conn)
         return ids
 
-    async def _references(self, batch: list[_NewEntry], conn: Any) -> dict[tuple[str, Any], int]:
-        """Row ids of the documents the batch's to-one columns name; a missing one is a 400."""
-        wanted: dict[str, set[Any]] = {}
+    async def _references(self, batch: list[_NewEntry], conn: Any) -> dict[tuple[str, str | None, Any], int]:
+        """Row ids of the documents the batch's to-one columns name, by (target, the entry's
+        locale, reference); a missing one is a 400."""
+        wanted: dict[tuple[str, str | None], set[Any]] = {}
         for item in batch:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
                 if storage.kind == "column" and write.connect:
-                    wanted.setdefault(storage.target_uid, set()).add(write.connect[-1])
-        known: dict[tuple[str, Any], int] = {}
-        for target, refs in wanted.items():
-            known.update(((target, ref), row_id) for ref, row_id in (await self._lookup(target, refs, conn)).items())
+                    wanted.setdefault((storage.target_uid, item.locale), set()).add(write.connect[-1])
+        known: dict[tuple[str, str | None, Any], int] = {}
+        for (target, locale), refs in wanted.items():
+            found = await self._lookup(target, refs, conn, locale)
+            known.update(((target, locale, ref), row_id) for ref, row_id in found.items())
         for item in batch:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
-                if storage.kind == "column" and write.connect and (storage.target_uid, write.connect[-1]) not in known:
-                    raise _not_found(write.connect[-1])
+                if (storage.kind == "column" and write.connect
+                        and (storage.target_uid, item.locale, write.connect[-1]) not in known):
+                    raise self._not_found(storage.target_uid, write.connect[-1], item.locale)
         return known
 
     async def _read_back(self, batch: list[_NewEntry], ids: list[int]) -> list[Document]:
@@ -267,107 +350,236 @@ class DocumentService:
             query = batch[indexes[0]].query
             wanted = [ids[i] for i in indexes]
             found, _ = await self.app.reader.find_many(self.content_type, Query(
-                filters=Condition(("id",), "$in", wanted), fields=query.fields, populate=query.populate,
+                filters=Condition(("id",), "$in", wanted), fields=query.fields,
+                populate=_no_localizations(query.populate),
                 pagination=Pagination("offset", 0, len(wanted), with_count=False)))
             documents.update((d["id"], d) for d in found)
         return [documents[entry_id] for entry_id in ids]
 
     async def update(self, document_id: str, data: Any, access: Access = OPEN, query: Query | None = None,
-                     actor: int | None = None, status: str | None = None) -> Document:
+                     actor: int | None = None, status: str | None = None, locale: str | None = None) -> Document:
         """Change an entry; of a draft & publish type, its draft, then with
-        ``status="published"`` publish it (the answer is the version of ``status``)."""
+        ``status="published"`` publish it (the answer is the version of ``status``).
+
+        Of a localized type, its version in ``locale`` (the default one when None);
+        a document without a version in that locale gets one (Strapi's way of
+        adding a translation: its non-localized values are the document's, its
+        localized ones come from ``data``, required ones included). Non-localized
+        values written are copied to the document's other locales (same status).
+        """
         publish = self.versions and self._status(status) == PUBLISHED
         if not _is_document_id(document_id):
             raise NotFoundError()
+        data, locale = self._split_locale(data, locale)
         clean = validate(self.content_type, data, partial=True, components=self.app.registry.components)
         event = self._event("update", where={"documentId": document_id},
-                            data={**clean.scalars, **clean.relations, **clean.components})
+                            data={**clean.scalars, **clean.relations, **clean.components}, locale=locale)
         await self.app.lifecycles.fire("beforeUpdate", event)
         clean = self._from_event(event, clean)
+        publishing = self._event("publish", where={"documentId": document_id}, locale=locale) if publish else None
+        if publishing is not None:
+            await self.app.lifecycles.fire("beforePublish", publishing)
         async with in_transaction() as conn:
-            entry = await self._visible(document_id, access, conn)
+            entry = await self._visible(document_id, access, conn, locale, missing_ok=self.localized)
+            new_locale = entry is None
+            if entry is None:  # a translation of an existing document
+                entry = await self._new_locale(document_id, locale, access, conn)
             _assign(entry, await self._scalars(clean.scalars))
-            await self._components(entry, clean.components, conn, new=False)
+            await self._components(entry, clean.components, conn, new=new_locale)
+            if new_locale:
+                self._require(entry, clean)
             if actor is not None:
                 entry.updatedById = actor
-            await self._unique(clean.scalars, entry.id, conn, document_id=entry.documentId if self.versions else None)
+                if new_locale:
+                    entry.createdById = actor
+            await self._unique(clean.scalars, entry.id, conn,
+                               document_id=entry.documentId if self.versions else None, locale=locale)
             await self._set_to_one_columns(entry, clean.relations, conn)
             await self._save(entry, conn)
-            await self._write_links(entry.id, clean.relations, conn)
+            await self._write_links(entry.id, clean.relations, conn, locale)
+            if self.localized:
+                await self._share(entry, [*clean.scalars, *clean.components], conn)
             written = [(entry.id, access)]
             if publish:
                 written.append(((await self._publish_row(entry, conn)).id, access))
             await self._check_conditions(written, conn)
-        document = await self.find_one(document_id, _shape_only(query, PUBLISHED if publish else None))
+        document = await self.find_one(document_id, _shape_only(query, PUBLISHED if publish else None, locale))
         event.result = document
         await self.app.lifecycles.fire("afterUpdate", event)
+        if publishing is not None:
+            publishing.result = document
+            await self.app.lifecycles.fire("afterPublish", publishing)
         return document
 
-    async def delete(self, document_id: str, access: Access = OPEN) -> Document:
-        """Remove an entry; returns what it was (as a document)."""
+    async def delete(self, document_id: str, access: Access = OPEN, locale: str | None = None) -> Document:
+        """Remove an entry; returns what it was (as a document). Of a draft & publish type every
+        version goes; of a localized type the versions in ``locale`` (the default one when
+        None; ``"*"``: every locale), as Strapi's ``delete`` does."""
         if not _is_document_id(document_id):
             raise NotFoundError()
-        event = self._event("delete", where={"documentId": document_id})
+        every = self.localized and locale == ALL_LOCALES
+        locale = None if every else self._locale(locale)
+        if every:  # the answer is the version in the default locale, or in the first one there is
+            codes = await self.model.filter(documentId=document_id).order_by("id").values_list("locale", flat=True)
+            shown = self.app.locales.default_locale() if self.app.locales.default_locale() in codes else \
+                (codes[0] if codes else None)
+        else:
+            shown = locale
+        event = self._event("delete", where={"documentId": document_id}, locale=ALL_LOCALES if every else locale)
         await self.app.lifecycles.fire("beforeDelete", event)
-        document = await self.find_one(document_id, access=access)
+        document = await self.find_one(document_id, Query(locale=shown), access=access)
         async with in_transaction() as conn:
-            entry = await self._visible(document_id, access, conn)
-            if self.versions:  # every version goes
-                await self.model.filter(documentId=document_id).using_db(conn).delete()
+            entry = await self._visible(document_id, access, conn, shown)
+            if self.versions or self.localized:  # every version (of the locale) goes
+                rows = self.model.filter(documentId=document_id)
+                if locale is not None:
+                    rows = rows.filter(locale=locale)
+                await rows.using_db(conn).delete()
             else:
                 await entry.delete(using_db=conn)
         event.result = document
         await self.app.lifecycles.fire("afterDelete", event)
         return document
 
+    def _split_locale(self, data: Any, locale: str | None) -> tuple[Any, str | None]:
+        """``data`` without ``locale`` (accepted in the body of a localized type's write, as
+        Strapi's ``locale`` attribute, when the query names none) and the call's checked locale."""
+        if self.localized and isinstance(data, dict) and "locale" in data:
+            data = dict(data)
+            named = data.pop("locale")
+            if locale is None and named is not None:
+                if not isinstance(named, str):
+                    raise ValidationError("locale must be a string", {"errors": [
+                        {"path": ["locale"], "message": "locale must be a string", "name": "ValidationError"}]})
+                locale = named
+        return data, self._locale(locale)
+
+    async def _new_locale(self, document_id: str, locale: str | None, access: Access, conn: Any) -> Any:
+        """A new row for ``document_id`` in ``locale`` (not saved yet) holding the document's
+        non-localized values (from its first version the caller may see; else not found)."""
+        rows = self.model.filter(documentId=document_id)
+        if self.versions:
+            rows = rows.filter(publishedAt__isnull=True)
+        source = await rows.using_db(conn).order_by("id").first()
+        if source is None or source.id not in await self._matching([(source.id, access)], conn):
+            raise NotFoundError()
+        entry = _assign(self.model(), self._stored(source, self._shared_names()))
+        entry.documentId, entry.locale = document_id, locale
+        entry.publishedAt = None if self.versions else dt.datetime.now(dt.timezone.utc)
+        return entry
+
+    def _require(self, entry: Any, clean: CleanData) -> None:
+        """A new locale version: localized required attributes must be given (the 400 a create
+        gives), defaults fill the others."""
+        errors = []
+        for attr in self.content_type.attributes.values():
+            if not attr.localized or attr.is_relation or attr.name in clean.scalars or attr.name in clean.components:
+                continue
+            if attr.is_scalar and attr.default is not None:
+                setattr(entry, attr.name, validate(self.content_type, {attr.name: attr.default}, partial=True,
+                                                    components=self.app.registry.components).scalars[attr.name])
+            elif attr.required:
+                errors.append({"path": [attr.name], "message": f"{attr.name} must be defined.",
+                               "name": "ValidationError"})
+        if errors:
+            raise ValidationError(errors[0]["message"] if len(errors) == 1 else f"{len(errors)} errors occurred",
+                                  {"errors": errors})
+
+    def _shared_names(self) -> list[str]:
+        """Attributes a localized type's locales share (kept equal by :meth:`_share`)."""
+        return [a.name for a in self.content_type.attributes.values()
+                if (a.is_scalar or a.is_component) and not a.localized]
+
+    def _stored(self, row: Any, names: list[str]) -> dict[str, Any]:
+        """The values of ``names`` as ``row`` holds them, ready for :func:`_assign`."""
+        fields_map = self.model._meta.fields_map
+        values = {name: getattr(row, name) for name in names}
+        for name, value in values.items():  # JSON reaches the ORM as text (see _assign)
+            if value is not None and isinstance(fields_map.get(name), JSONField) and not isinstance(value, str):
+                values[name] = orjson.dumps(value).decode()
+        return values
+
+    async def _share(self, entry: Any, written: list[str], conn: Any) -> None:
+        """Non-localized values just written to ``entry`` go to the document's other locales
+        (the rows of the same status: drafts when a draft is saved, published versions when one
+        is published), as Strapi keeps them equal across a document's locales."""
+        names = [name for name in self._shared_names() if name in written]
+        if not names:
+            return
+        stored = await self.model.filter(id=entry.id).using_db(conn).first()
+        values = self._stored(stored, names)
+        others = await self.model.filter(documentId=entry.documentId, publishedAt__isnull=entry.publishedAt is None) \
+            .exclude(id=entry.id).using_db(conn)
+        for other in others:
+            _assign(other, values)
+            await self._save(other, conn)
+
     # -- draft & publish ------------------------------------------------------------
+
+    def _rows(self, document_id: str, status: str | None, locale: str | None) -> Any:
+        """The ORM query of the document's rows of ``status`` (any when None) in ``locale``
+        (every locale when None)."""
+        rows = self.model.filter(documentId=document_id)
+        if status is not None:
+            rows = rows.filter(publishedAt__isnull=status == DRAFT)
+        if locale is not None:
+            rows = rows.filter(locale=locale)
+        return rows
 
     def _need_versions(self) -> None:
         if not self.versions:
             raise ValidationError(f"{self.content_type.uid} does not have draft & publish enabled")
 
-    async def publish(self, document_id: str, access: Access = OPEN, query: Query | None = None) -> Document:
+    async def publish(self, document_id: str, access: Access = OPEN, query: Query | None = None,
+                      locale: str | None = None) -> Document:
         """Publish the draft: the published version becomes a copy of it; returns the published
-        document (Strapi's ``publish``; hooks ``beforePublish``/``afterPublish``)."""
+        document (Strapi's ``publish``; hooks ``beforePublish``/``afterPublish``). Of a localized
+        type, the draft in ``locale`` (the default one when None)."""
         self._need_versions()
-        event = self._event("publish", where={"documentId": document_id})
+        locale = self._locale(locale)
+        event = self._event("publish", where={"documentId": document_id}, locale=locale)
         await self.app.lifecycles.fire("beforePublish", event)
         async with in_transaction() as conn:
-            draft = await self._visible(document_id, access, conn)
+            draft = await self._visible(document_id, access, conn, locale)
             published = await self._publish_row(draft, conn)
             await self._check_conditions([(published.id, access)], conn)
-        event.result = await self.find_one(document_id, _shape_only(query, PUBLISHED))
+        event.result = await self.find_one(document_id, _shape_only(query, PUBLISHED, locale))
         await self.app.lifecycles.fire("afterPublish", event)
         return event.result
 
-    async def unpublish(self, document_id: str, access: Access = OPEN, query: Query | None = None) -> Document:
+    async def unpublish(self, document_id: str, access: Access = OPEN, query: Query | None = None,
+                        locale: str | None = None) -> Document:
         """Remove the published version (the draft stays); returns the draft (Strapi's
         ``unpublish``; hooks ``beforeUnpublish``/``afterUnpublish``). Links other published
-        entries had to it go with it."""
+        entries had to it go with it. Of a localized type, the version in ``locale``."""
         self._need_versions()
-        event = self._event("unpublish", where={"documentId": document_id})
+        locale = self._locale(locale)
+        event = self._event("unpublish", where={"documentId": document_id}, locale=locale)
         await self.app.lifecycles.fire("beforeUnpublish", event)
         async with in_transaction() as conn:
-            await self._visible(document_id, access, conn)
-            await self.model.filter(documentId=document_id, publishedAt__isnull=False).using_db(conn).delete()
-        event.result = await self.find_one(document_id, _shape_only(query, DRAFT))
+            await self._visible(document_id, access, conn, locale)
+            await self._rows(document_id, PUBLISHED, locale).using_db(conn).delete()
+        event.result = await self.find_one(document_id, _shape_only(query, DRAFT, locale))
         await self.app.lifecycles.fire("afterUnpublish", event)
         return event.result
 
-    async def discard_draft(self, document_id: str, access: Access = OPEN, query: Query | None = None) -> Document:
+    async def discard_draft(self, document_id: str, access: Access = OPEN, query: Query | None = None,
+                            locale: str | None = None) -> Document:
         """Reset the draft to the published version (Strapi's ``discardDraft``; hooks
         ``beforeDiscardDraft``/``afterDiscardDraft``); returns the draft. A document never
-        published has nothing to go back to: :class:`NotFoundError`."""
+        published has nothing to go back to: :class:`NotFoundError`. Of a localized type,
+        the version in ``locale``."""
         self._need_versions()
-        event = self._event("discardDraft", where={"documentId": document_id})
+        locale = self._locale(locale)
+        event = self._event("discardDraft", where={"documentId": document_id}, locale=locale)
         await self.app.lifecycles.fire("beforeDiscardDraft", event)
         async with in_transaction() as conn:
-            draft = await self._visible(document_id, access, conn)
-            published = await self.model.filter(documentId=document_id, publishedAt__isnull=False).using_db(conn).first()
+            draft = await self._visible(document_id, access, conn, locale)
+            published = await self._rows(document_id, PUBLISHED, locale).using_db(conn).first()
             if published is None:
                 raise NotFoundError("No published version to discard the draft for")
             await self._copy_version(published, draft, None, conn)
-        event.result = await self.find_one(document_id, _shape_only(query, DRAFT))
+        event.result = await self.find_one(document_id, _shape_only(query, DRAFT, locale))
         await self.app.lifecycles.fire("afterDiscardDraft", event)
         return event.result
 
@@ -381,7 +593,8 @@ class DocumentService:
         async with in_transaction() as conn:
             _, rows = await conn.execute_query(
                 f"SELECT p.id FROM {table} p WHERE p.published_at IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM {table} d WHERE d.document_id = p.document_id AND d.published_at IS NULL)")
+                f"(SELECT 1 FROM {table} d WHERE d.document_id = p.document_id AND d.published_at IS NULL"
+                f"{_same_locale('d', 'p', self.localized)})")
         made = 0
         for row in rows:
             try:
@@ -404,12 +617,15 @@ class DocumentService:
         """
         scalars = {name: getattr(draft, name) for name, attr in self.content_type.attributes.items()
                    if attr.is_scalar and (attr.unique or attr.type == "uid")}
-        await self._unique(scalars, None, conn, document_id=draft.documentId, status=PUBLISHED)
-        published = await self.model.filter(documentId=draft.documentId, publishedAt__isnull=False).using_db(conn).first()
+        locale = getattr(draft, "locale", None) if self.localized else None
+        await self._unique(scalars, None, conn, document_id=draft.documentId, status=PUBLISHED, locale=locale)
+        published = await self._rows(draft.documentId, PUBLISHED, locale).using_db(conn).first()
         first = published is None
         published = await self._copy_version(draft, published, now or dt.datetime.now(dt.timezone.utc), conn)
         if first:
             await self._link_published(draft.id, published.id, conn)
+        if self.localized:  # the other locales' published versions share its non-localized values
+            await self._share(published, self._shared_names(), conn)
         return published
 
     async def _copy_version(self, source: Any, target: Any | None, published_at: dt.datetime | None, conn: Any) -> Any:
@@ -472,15 +688,17 @@ class DocumentService:
     async def _counterparts(self, uid: str, row_ids: list[Any], status: str, conn: Any) -> list[int]:
         """The rows of ``status`` of the documents of rows ``row_ids`` of ``uid``, in order (those
         without such a version left out); the rows themselves for a type without draft & publish."""
-        if not row_ids or not self.app.registry.get(uid).draft_and_publish:
+        target = self.app.registry.get(uid)
+        if not row_ids or not target.draft_and_publish:
             return list(row_ids)
-        table = quote(self.app.registry.get(uid).collection_name)
+        table = quote(target.collection_name)
         sql = SQL(self.app.reader.dialect)
         marks = ", ".join(sql.bind(i) for i in row_ids)
         null = "IS NULL" if status == DRAFT else "IS NOT NULL"
         _, rows = await conn.execute_query(
             f"SELECT s.id, v.id FROM {table} s JOIN {table} v ON v.document_id = s.document_id "
-            f"AND v.published_at {null} WHERE s.id IN ({marks})", sql.params)
+            f"AND v.published_at {null}{_same_locale('v', 's', target.localized)} WHERE s.id IN ({marks})",
+            sql.params)
         mapped = {row[0]: row[1] for row in rows}
         return [mapped[i] for i in row_ids if i in mapped]
 
@@ -525,13 +743,15 @@ class DocumentService:
                 if storage.kind == "column":
                     fk = quote(storage.column)
                     text = (f"UPDATE {source} SET {fk} = {sql.bind(published_id)} WHERE published_at IS NOT NULL "
-                            f"AND {fk} IS NULL AND document_id IN (SELECT d.document_id FROM {source} d "
-                            f"WHERE d.published_at IS NULL AND d.{fk} = {sql.bind(draft_id)})")
+                            f"AND {fk} IS NULL AND EXISTS (SELECT 1 FROM {source} d WHERE d.document_id = "
+                            f"{source}.document_id{_same_locale('d', source, ct.localized)} "
+                            f"AND d.published_at IS NULL AND d.{fk} = {sql.bind(draft_id)})")
                 elif storage.kind == "join":
                     table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
                     new = sql.bind(published_id)
                     text = (f"INSERT INTO {table} ({mine}, {other}) SELECT p.id, {new} FROM {source} p "
-                            f"JOIN {source} d ON d.document_id = p.document_id AND d.published_at IS NULL "
+                            f"JOIN {source} d ON d.document_id = p.document_id AND d.published_at IS NULL"
+                            f"{_same_locale('d', 'p', ct.localized)} "
                             f"JOIN {table} l ON l.{mine} = d.id AND l.{other} = {sql.bind(draft_id)} "
                             f"WHERE p.published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x "
                             f"WHERE x.{mine} = p.id AND x.{other} = {sql.bind(published_id)})")
@@ -559,13 +779,15 @@ class DocumentService:
         wanted: dict[str, set[Any]] = {}
         for inner in relation_writes(list(values.values())):
             wanted.setdefault(inner.target, set()).update(inner.write.connect, inner.write.disconnect)
+        locale = getattr(entry, "locale", None) if self.localized else None
         known: dict[tuple[str, Any], int] = {}
         for target, refs in wanted.items():
-            known.update(((target, ref), row_id) for ref, row_id in (await self._lookup(target, refs, conn)).items())
+            found = await self._lookup(target, refs, conn, locale)
+            known.update(((target, ref), row_id) for ref, row_id in found.items())
         for inner in relation_writes(list(values.values())):
             for ref in inner.write.connect:
                 if (inner.target, ref) not in known:
-                    raise _not_found(ref)
+                    raise self._not_found(inner.target, ref, locale)
         components = self.app.registry.components
         for name, value in values.items():
             attr = self.content_type.attributes[name]
@@ -586,14 +808,17 @@ class DocumentService:
                 values[name] = orjson.dumps(value).decode()
         return values
 
-    async def _visible(self, document_id: str, access: Access, conn: Any) -> Any:
+    async def _visible(self, document_id: str, access: Access, conn: Any, locale: str | None = None,
+                       missing_ok: bool = False) -> Any:
+        """The row a write to the document changes (its draft; in ``locale``), if the caller may
+        see it; else not found, or None with ``missing_ok`` when the document has no such row."""
         if not _is_document_id(document_id):
             raise NotFoundError()
-        rows = self.model.filter(documentId=document_id)
-        if self.versions:  # writes go to the draft
-            rows = rows.filter(publishedAt__isnull=True)
-        entry = await rows.using_db(conn).first()
+        # writes go to the draft; of a localized type, the version in the locale
+        entry = await self._rows(document_id, DRAFT if self.versions else None, locale).using_db(conn).first()
         if entry is None:
+            if missing_ok:
+                return None
             raise NotFoundError()
         if entry.id not in await self._matching([(entry.id, access)], conn):
             raise NotFoundError()
@@ -606,14 +831,17 @@ class DocumentService:
             raise ValidationError("This attribute must be unique", {"errors": []}) from exc
 
     async def _unique(self, scalars: dict[str, Any], own_id: int | None, conn: Any,
-                      document_id: str | None = None, status: str = DRAFT) -> None:
+                      document_id: str | None = None, status: str = DRAFT, locale: str | None = None) -> None:
         """Unique attributes among other entries; of a draft & publish type, among the other
-        documents' rows of ``status`` (a draft and its published version share values)."""
+        documents' rows of ``status`` (a draft and its published version share values); of a
+        localized type, among the rows of ``locale``."""
         errors = []
         for name, value in scalars.items():
             attr = self.content_type.attributes[name]
             if (attr.unique or attr.type == "uid") and value is not None:  # a uid is unique, as in Strapi
                 query = self.model.filter(**{name: value}).using_db(conn)
+                if self.localized:
+                    query = query.filter(locale=locale)
                 if self.versions:
                     query = query.filter(publishedAt__isnull=status == DRAFT)
                     if document_id is not None:
@@ -627,52 +855,65 @@ class DocumentService:
             message = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} errors occurred"
             raise ValidationError(message, {"errors": errors})
 
-    async def _lookup(self, uid: str, refs: Any, conn: Any = None) -> dict[Any, int]:
-        """The row id of each reference that exists: documentIds, or row ids."""
+    async def _lookup(self, uid: str, refs: Any, conn: Any = None, locale: str | None = None) -> dict[Any, int]:
+        """The row id of each reference that exists: documentIds, or row ids. A documentId of a
+        localized type names its version in ``locale`` (the writing entry's; the default
+        locale when the writer is not localized), as Strapi links a translation to translations."""
         model = self.app.models[uid]
         doc_ids = [r for r in refs if isinstance(r, str) and _is_document_id(r)]
         row_ids = [r for r in refs if isinstance(r, int) and not isinstance(r, bool) and 0 < r < 2**63]
         found: dict[Any, int] = {}
         if doc_ids:
+            target = self.app.registry.get(uid)
             rows = model.filter(documentId__in=doc_ids)
-            if self.app.registry.get(uid).draft_and_publish:  # a document's draft: writes are drafts
+            if target.draft_and_publish:  # a document's draft: writes are drafts
                 rows = rows.filter(publishedAt__isnull=True)
+            if target.localized:
+                rows = rows.filter(locale=locale or self.app.locales.default_locale())
             found.update(await rows.using_db(conn).values_list("documentId", "id"))
         if row_ids:
             found.update((i, i) for i in await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True))
         return found
 
-    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any) -> list[int]:
+    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any, locale: str | None = None) -> list[int]:
         """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
-        found = await self._lookup(uid, refs, conn)
+        found = await self._lookup(uid, refs, conn, locale)
         for ref in refs:
             if ref not in found:
-                raise _not_found(ref)
+                raise self._not_found(uid, ref, locale)
         return [found[ref] for ref in refs]
 
+    def _not_found(self, uid: str, ref: Any, locale: str | None) -> ValidationError:
+        """A relation naming a document that does not exist (in the locale it is looked up in)."""
+        target = self.app.registry.get(uid)
+        return _not_found(ref, (locale or self.app.locales.default_locale()) if target.localized else None)
+
     async def _set_to_one_columns(self, entry: Any, relations: dict[str, RelationWrite], conn: Any) -> None:
+        locale = getattr(entry, "locale", None) if self.localized else None
         for name, write in relations.items():
             storage = self.app.models.storage(self.content_type.uid, name)
             if storage.kind != "column":
                 continue
-            ids = await self._resolve(storage.target_uid, write.connect, name, conn)
+            ids = await self._resolve(storage.target_uid, write.connect, name, conn, locale)
             if write.mode == "set" or ids:
                 setattr(entry, f"{name}_id", ids[-1] if ids else None)
             elif write.disconnect:
-                gone = await self._resolve(storage.target_uid, write.disconnect, name, conn)
+                gone = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale)
                 if getattr(entry, f"{name}_id", None) in gone:
                     setattr(entry, f"{name}_id", None)
 
-    async def _write_links(self, own_id: int, relations: dict[str, RelationWrite], conn: Any) -> None:
-        """Relations stored outside this row: foreign keys on the target, join tables."""
+    async def _write_links(self, own_id: int, relations: dict[str, RelationWrite], conn: Any,
+                           locale: str | None = None) -> None:
+        """Relations stored outside this row: foreign keys on the target, join tables (targets
+        of a localized type in ``locale``, the row's)."""
         dialect = self.app.reader.dialect
         for name, write in relations.items():
             storage = self.app.models.storage(self.content_type.uid, name)
             if storage.kind == "column":
                 continue
             to_many = self.content_type.attributes[name].is_to_many
-            connect = await self._resolve(storage.target_uid, write.connect, name, conn)
-            disconnect = await self._resolve(storage.target_uid, write.disconnect, name, conn)
+            connect = await self._resolve(storage.target_uid, write.connect, name, conn, locale)
+            disconnect = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale)
             replace = write.mode == "set" or (not to_many and bool(connect))
             statements: list[tuple[str, list[Any]]] = []
             if storage.kind == "reverse_column":
@@ -732,6 +973,8 @@ class _NewEntry:
     query: Query
     #: draft & publish: publish the new draft in the same transaction
     publish: bool = False
+    #: i18n: the locale of a localized type's new document (None for other types)
+    locale: str | None = None
 
 
 T = TypeVar("T")
@@ -821,18 +1064,21 @@ _VERSIONED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def _has_versions(registry: Any) -> bool:
-    """Whether any type of ``registry`` has draft & publish (kept per registry)."""
+    """Whether any type of ``registry`` has draft & publish or is localized (kept per registry)."""
     known = _VERSIONED.get(registry)
     if known is None:
-        known = _VERSIONED[registry] = any(ct.draft_and_publish for ct in registry)
+        known = _VERSIONED[registry] = any(ct.draft_and_publish or ct.localized for ct in registry)
     return known
 
 
-def _versioned_populate(app: CMS, ct: ContentType, populate: dict[str, Populate], status: str) -> dict[str, Populate]:
+def _versioned_populate(app: CMS, ct: ContentType, populate: dict[str, Populate], status: str,
+                        locale: str) -> dict[str, Populate]:
     """``populate`` with the relations whose links both versions of a related document hold
     narrowed to ``status``: a type without draft & publish populating a draft & publish type
     whose rows own the links (a category's articles: the draft and the published article both
     name the category). Links a draft & publish entry holds itself are per version already.
+    Likewise per locale: a type that is not localized populating a localized type's rows that
+    link it gets the rows of ``locale`` (the request's, else the default one).
     The same dict when nothing changes."""
     changed: dict[str, Populate] = {}
     for name, spec in populate.items():
@@ -840,19 +1086,45 @@ def _versioned_populate(app: CMS, ct: ContentType, populate: dict[str, Populate]
         if attr is None or not attr.is_relation or not attr.target:
             continue
         target = app.registry.get(attr.target)
-        inner = _versioned_populate(app, target, spec.populate, status)
+        inner = _versioned_populate(app, target, spec.populate, status, locale)
         filters = spec.filters
-        if target.draft_and_publish and not ct.draft_and_publish and not app.models.storage(ct.uid, name).owning:
+        shared = not app.models.storage(ct.uid, name).owning  # the target's rows hold the links
+        if target.draft_and_publish and not ct.draft_and_publish and shared:
             only = Condition(("publishedAt",), "$null" if status == DRAFT else "$notNull", True)
+            filters = And((only, filters)) if filters is not None else only
+        if target.localized and not ct.localized and shared:
+            only = Condition(("locale",), "$eq", locale)
             filters = And((only, filters)) if filters is not None else only
         if inner is not spec.populate or filters is not spec.filters:
             changed[name] = replace(spec, filters=filters, populate=inner)
     return {**populate, **changed} if changed else populate
 
 
-def _not_found(ref: Any) -> ValidationError:
+def _same_locale(one: str, other: str, localized: bool) -> str:
+    """SQL requiring rows ``one`` and ``other`` of a localized table to be in the same locale."""
+    return f" AND {one}.locale = {other}.locale" if localized else ""
+
+
+def _narrowed(query: Query, condition: Node) -> Query:
+    """``query`` with ``condition`` and its own filters both required."""
+    return replace(query, filters=And((condition, query.filters)) if query.filters is not None else condition)
+
+
+def _asks_localizations(populate: dict[str, Populate]) -> bool:
+    return "localizations" in populate or any(_asks_localizations(spec.populate) for spec in populate.values())
+
+
+def _no_localizations(populate: dict[str, Populate]) -> dict[str, Populate]:
+    """``populate`` without ``localizations`` at any depth (the reader has no such relation)."""
+    if not _asks_localizations(populate):
+        return populate
+    return {name: replace(spec, populate=_no_localizations(spec.populate))
+            for name, spec in populate.items() if name != "localizations"}
+
+
+def _not_found(ref: Any, locale: str | None = None) -> ValidationError:
     """A relation naming a document that does not exist: Strapi 5's message, with empty details."""
-    return ValidationError(f'Document with id "{ref}", locale "null" not found', {})
+    return ValidationError(f'Document with id "{ref}", locale "{locale or "null"}" not found', {})
 
 
 def _assign(entry: Any, values: dict[str, Any]) -> Any:
@@ -868,12 +1140,12 @@ def _is_document_id(value: str) -> bool:
     return 0 < len(value) <= 24 and value.isascii() and value.isalnum()
 
 
-def _shape_only(query: Query | None, status: str | None = None) -> Query | None:
+def _shape_only(query: Query | None, status: str | None = None, locale: str | None = None) -> Query | None:
     """A write answers with the written entry: only fields and populate of the query apply
-    (and, of a draft & publish type, ``status`` says which version)."""
+    (and, of a draft & publish type, ``status`` says which version; of a localized one, ``locale``)."""
     if query is None:
-        return Query(status=status) if status is not None else None
-    return Query(fields=query.fields, populate=query.populate, status=status)
+        return Query(status=status, locale=locale) if status is not None or locale is not None else None
+    return Query(fields=query.fields, populate=query.populate, status=status, locale=locale)
 
 
 def _document_filter(document_id: str, filters: Node | None) -> Node:

@@ -170,6 +170,17 @@ class Attribute:
         return self.relation in TO_MANY if self.is_relation else self.multiple
 
     @property
+    def localized(self) -> bool:
+        """Of a localized type: whether each locale holds its own value (Strapi v5's rule):
+        relations and uids always do; other attributes when their ``pluginOptions.i18n.localized``
+        is true. The others are shared by a document's locales (cms.documents keeps them equal)."""
+        if self.type in ("relation", "uid"):
+            return True
+        options = self.raw.get("pluginOptions")
+        i18n = options.get("i18n") if isinstance(options, Mapping) else None
+        return isinstance(i18n, Mapping) and i18n.get("localized") is True
+
+    @property
     def hidden(self) -> bool:
         """Never leaves the server: private fields and passwords."""
         return self.private or self.type == "password"

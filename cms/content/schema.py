@@ -47,6 +47,13 @@ class ContentType:
     plugin_options: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
+    def localized(self) -> bool:
+        """``pluginOptions.i18n.localized``: a document has one version per locale, each a row
+        with a ``locale`` column (cms.documents; the locales come from the ``i18n`` service)."""
+        i18n = self.plugin_options.get("i18n")
+        return not self.is_component and isinstance(i18n, Mapping) and i18n.get("localized") is True
+
+    @property
     def model_name(self) -> str:
         """Python class name of the generated model: ``chat-user`` → ``ChatUser``."""
         return "".join(part.capitalize() for part in re.split(r"[-_]", self.singular_name))

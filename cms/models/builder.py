@@ -116,7 +116,9 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         # draft & publish: a document is a draft row and, once published, a published row
         # with the same documentId, so documentId and unique attributes are unique per
         # status, by partial unique indexes (cms.models.migrations) and by the document service
-        versions = ct.draft_and_publish
+        # i18n (localized types): a row per (documentId, locale, status), so the same, per
+        # locale too (the locale column joins those indexes)
+        versions = ct.draft_and_publish or ct.localized
         attrs: dict[str, Any] = {
             "id": fields.IntField(primary_key=True),
             "documentId": fields.CharField(
@@ -139,6 +141,8 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         attrs["createdAt"] = fields.DatetimeField(auto_now_add=True, source_field="created_at")
         attrs["updatedAt"] = fields.DatetimeField(auto_now=True, source_field="updated_at")
         attrs["publishedAt"] = fields.DatetimeField(null=True, source_field="published_at")
+        if ct.localized:  # the locale's code; null only between turning i18n on and the next start
+            attrs["locale"] = fields.CharField(max_length=35, null=True, source_field="locale")
         # who wrote the entry in the admin (an admin user's id); never part of API output
         attrs["createdById"] = fields.IntField(null=True, source_field="created_by_id")
         attrs["updatedById"] = fields.IntField(null=True, source_field="updated_by_id")
@@ -157,6 +161,8 @@ def build_models(registry: Registry, module_name: str = DEFAULT_MODULE) -> Model
         model._cms_unique_per_status = (  # type: ignore[attr-defined]
             ("document_id", *(column_name(a.name) for a in ct.scalar_attributes() if a.unique and unique_column(a)))
             if versions else ())
+        #: the columns those are unique together with (besides the status): the locale of a localized type
+        model._cms_unique_scope = ("locale",) if ct.localized else ()  # type: ignore[attr-defined]
         setattr(module, ct.model_name, model)
         by_uid[ct.uid] = model
     if problems:

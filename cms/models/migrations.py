@@ -119,7 +119,8 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
     their partial unique indexes here too: ``documentId`` and each unique
     attribute once among drafts (``published_at IS NULL``) and once among
     published rows, so a draft and its published version share values and two
-    documents never do. Both SQLite and PostgreSQL have partial indexes; aerich
+    documents never do. Of a localized type each of those indexes also holds
+    the ``locale`` column: a value is unique per (locale, status). Both SQLite and PostgreSQL have partial indexes; aerich
     does not know them, so they stay when draft & publish is turned off again.
     """
     path = next(folder.glob(f"{written}*"), None) or next(folder.glob(f"*{written}*"), None)
@@ -157,10 +158,15 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
             # entries written before were published (Strapi publishes them); their drafts are made
             # at start (cms.documents.DocumentService.ensure_drafts)
             statements.append(f'UPDATE "{table}" SET "published_at" = "created_at" WHERE "published_at" IS NULL;')
+        scope = tuple(getattr(model, "_cms_unique_scope", ()))
         for column in model._cms_unique_per_status:
             for suffix, where in (("draft", "IS NULL"), ("pub", "IS NOT NULL")):
-                name = _index_name(f"uidx_{table}_{column}_{suffix}")
-                statements.append(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}") '
+                plain = _index_name(f"uidx_{table}_{column}_{suffix}")
+                scoped = _index_name(f"uidx_{table}_{column}_{'_'.join(scope or ('locale',))}_{suffix}")
+                name, other = (scoped, plain) if scope else (plain, scoped)
+                statements.append(f'DROP INDEX IF EXISTS "{other}";')  # i18n turned on (or off)
+                listed = ", ".join(f'"{c}"' for c in (column, *scope))
+                statements.append(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ({listed}) '
                                   f'WHERE "published_at" {where};')
     if statements:
         marker = "\n\n\nasync def downgrade("

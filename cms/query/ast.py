@@ -129,3 +129,6 @@ class Query:
     #: ``status`` (``draft`` or ``published``), read only for types with draft & publish
     #: (:class:`cms.documents.DocumentService` applies it); None for the others
     status: str | None = None
+    #: ``locale`` (a locale's code), read only for localized types (the document service checks
+    #: it against the locales and uses the default one when it is None); None for the others
+    locale: str | None = None

@@ -18,7 +18,9 @@ Decisions where Strapi is unclear (or where we follow its behaviour, not the bri
 - ``status`` on a type with ``options.draftAndPublish`` is ``draft`` or
   ``published`` (anything else is a 400 ``Invalid status parameter``) and
   lands in :attr:`Query.status`; on other types it is accepted and ignored,
-  as are ``locale`` and ``publicationFilter`` (no i18n yet). Like ``_q``,
+  as is ``publicationFilter``. ``locale`` on a localized type lands in
+  :attr:`Query.locale` (the document service checks it: an unknown locale is a
+  400); on other types it is accepted and ignored. Like ``_q``,
   each must be a string.
 - Root-level ``page``/``pageSize`` on a find is Strapi's PaginationError
   "Invalid pagination attributes. You cannot use page and offset pagination in
@@ -104,7 +106,9 @@ def parse_query(
             "Invalid status parameter. Expected 'draft' or 'published'",
             {"key": "status", "path": None, "source": "query", "param": "status"},
         )
-    _string(raw, "locale")
+    locale = _string(raw, "locale")  # checked against the locales by the document service
+    if not ct.localized:
+        locale = None
     _string(raw, "publicationFilter")
     pagination = None
     if action == "find":
@@ -112,7 +116,7 @@ def parse_query(
             raise PaginationError(ROOT_PAGINATION, {"source": "query", "param": "pagination"})
         pagination = parse_pagination(raw.get("pagination"), limits)
     return Query(filters=filters, sort=sort, pagination=pagination, fields=fields,
-                 populate=populate, search=search or None, status=status)
+                 populate=populate, search=search or None, status=status, locale=locale or None)
 
 
 def _string(raw: Mapping[str, Any], key: str) -> str | None:

@@ -207,7 +207,10 @@ def _component_spec(component: ContentType, raw: dict[str, Any], scope: Scope, p
 
 
 def _relation_target(ct: ContentType, name: Any, scope: Scope, path: Path) -> ContentType:
-    """The type behind the populatable attribute ``name``, or ``Invalid key``."""
+    """The type behind the populatable attribute ``name``, or ``Invalid key``. A localized type
+    also has ``localizations``: the document's versions in other locales (cms.documents)."""
+    if name == "localizations" and ct.localized:
+        return ct
     attr = lookup(ct, name)
     if attr is None:  # nested: the parent's path; at the top Strapi's details name the key itself
         raise scope.invalid_key(name, dotted(path[:-1]) or str(name))

@@ -591,14 +591,16 @@ class _Shaper:
 
     def __init__(self, ct: ContentType, fields: tuple[str, ...] | None, dialect: str, links: list[str]) -> None:
         wanted = [a for a in ct.scalar_attributes() if not a.hidden and (fields is None or a.name in fields)]
-        system = ["createdAt", "updatedAt", "publishedAt"]
+        system = ["createdAt", "updatedAt", "publishedAt", "locale"] if ct.localized else \
+            ["createdAt", "updatedAt", "publishedAt"]
         if fields is not None:
             system = [s for s in system if s in fields]
         self._names = ["id", "documentId", *(a.name for a in wanted), *system]
         self._columns = ["id", "document_id", *(column_name(a.name) for a in wanted),
                          *(SYSTEM_COLUMNS[s] for s in system)]
         converters = _CONVERTERS[dialect]
-        kinds = ["integer", "string", *(a.type for a in wanted), *("datetime" for _ in system)]
+        kinds = ["integer", "string", *(a.type for a in wanted),
+                 *("string" if s == "locale" else "datetime" for s in system)]
         #: (index, name, converter) of the columns whose value is not the document's as read
         self._converted = [(index, name, converters[kind]) for index, (name, kind) in enumerate(zip(self._names, kinds))
                            if kind in converters]

@@ -164,7 +164,7 @@ from cms.query.ast import And, Condition, Node, Not, Or, Query, SortKey, Variabl
 
 SYSTEM_COLUMNS = {
     "id": "id", "documentId": "document_id", "createdAt": "created_at",
-    "updatedAt": "updated_at", "publishedAt": "published_at",
+    "updatedAt": "updated_at", "publishedAt": "published_at", "locale": "locale",
 }
 _DATETIME_SYSTEM = frozenset({"createdAt", "updatedAt", "publishedAt"})
 STRING_TYPES = frozenset({"string", "text", "richtext", "email", "uid", "enumeration"})

@@ -63,11 +63,18 @@ _TRUE = frozenset({"true", "t", "1"})
 _FALSE = frozenset({"false", "f", "0"})
 
 
+#: the system field of localized types: the row's locale code
+LOCALE_ATTRIBUTE = Attribute("locale", "string")
+
+
 def lookup(ct: ContentType, name: Any) -> Attribute | None:
-    """The attribute or system field ``name`` of ``ct``, or None."""
+    """The attribute or system field ``name`` of ``ct`` (``locale`` on localized types), or None."""
     if not isinstance(name, str):
         return None
-    return ct.attributes.get(name) or SYSTEM_ATTRIBUTES.get(name)
+    found = ct.attributes.get(name) or SYSTEM_ATTRIBUTES.get(name)
+    if found is None and name == "locale" and ct.localized:
+        return LOCALE_ATTRIBUTE
+    return found
 
 
 def dotted(path: Path) -> str | None:

@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 from cms.content import ContentType
 from cms.documents import DRAFT, PUBLISHED, DocumentService
 from cms.errors import BodySyntaxError, NotFoundError, ValidationError
+from cms.locales import ALL_LOCALES
 from cms.permissions import Access, action_name
 from cms.query.ast import Pagination, Query
 from cms.query.params import Limits, parse_query
@@ -134,13 +135,15 @@ class Controller:
     async def create(self, request: Request) -> HTTPResponse:
         access = await self.authorize(request, "create")
         query = self.query(request, access, "findOne")
-        document = await self.service.create(read_data(request), access, query, status=query.status)
+        document = await self.service.create(read_data(request), access, query, status=query.status,
+                                             locale=query.locale)
         return respond({"data": document, "meta": {}}, status=201)
 
     async def update(self, request: Request, document_id: str) -> HTTPResponse:
         access = await self.authorize(request, "update")
         query = self.query(request, access, "findOne")
-        document = await self.service.update(document_id, read_data(request), access, query, status=query.status)
+        document = await self.service.update(document_id, read_data(request), access, query, status=query.status,
+                                             locale=query.locale)
         return respond({"data": document, "meta": {}})
 
     async def delete(self, request: Request, document_id: str) -> HTTPResponse:
@@ -148,9 +151,9 @@ class Controller:
         documentId: deleting twice is not an error, and an entry the caller may not see
         reads exactly like one that does not exist. A malformed documentId is a 404."""
         access = await self.authorize(request, "delete")
-        self.query(request, access, "findOne")
+        query = self.query(request, access, "findOne")
         try:
-            await self.service.delete(document_id, access)
+            await self.service.delete(document_id, access, locale=query.locale)
         except NotFoundError:
             if not _DOCUMENT_ID.fullmatch(document_id):
                 raise
@@ -171,18 +174,22 @@ class Controller:
         access = await self.authorize(request, "update")
         query = self.query(request, access, "findOne")
         data = read_data(request)
-        status = query.status
-        current = await self.service.find_first(Query(fields=(), status=DRAFT if status else None), access)
-        if current is None:
-            document = await self.service.create(data, access, query, status=status)
-        else:
-            document = await self.service.update(current["documentId"], data, access, query, status=status)
+        status, locale = query.status, query.locale
+        current = await self.service.find_first(Query(fields=(), status=DRAFT if status else None, locale=locale), access)
+        document_id = current["documentId"] if current is not None else await self.service.single_document_id()
+        if document_id is None:
+            document = await self.service.create(data, access, query, status=status, locale=locale)
+        else:  # of a localized single type, a locale it lacks is added to its one document
+            document = await self.service.update(document_id, data, access, query, status=status, locale=locale)
         return respond({"data": document, "meta": {}})
 
     async def delete_single(self, request: Request) -> HTTPResponse:
         access = await self.authorize(request, "delete")
-        current = await self.service.find_first(Query(fields=(), status=DRAFT if self.status else None), access)
+        query = self.query(request, access, "findOne")
+        locale = query.locale if query.locale != ALL_LOCALES else None
+        current = await self.service.find_first(
+            Query(fields=(), status=DRAFT if self.status else None, locale=locale), access)
         if current is None:
             raise NotFoundError()
-        await self.service.delete(current["documentId"], access)
+        await self.service.delete(current["documentId"], access, locale=query.locale)
         return HTTPResponse(status=204)

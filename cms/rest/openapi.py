@@ -179,6 +179,9 @@ def document_schema(ct: ContentType, registry: Registry) -> Schema:
                                 else {"anyOf": [target, {"type": "null"}]})
     stamp = {"type": "string", "format": "date-time"}
     props.update(createdAt=stamp, updatedAt=stamp, publishedAt=nullable(stamp))
+    if ct.localized:  # the version's locale, and its other locales when populated
+        props.update(locale=nullable({"type": "string"}),
+                     localizations={"type": "array", "items": ref(ct.model_name)})
     return closed(props, ["id", "documentId"], title=ct.display_name, description=ct.description)
 
 
@@ -255,7 +258,7 @@ def query_parameters(ct: ContentType, action: str) -> list[Schema]:
             _param("_q", {"type": "string"}, "Case-insensitive search in the string attributes"),
         ]
     if action != "delete":
-        relations = [a.name for a in visible if not a.is_scalar]
+        relations = [a.name for a in visible if not a.is_scalar] + ["localizations"] * ct.localized
         params += [
             _param("fields", _one_or_many(scalars), "Scalars to return; `id` and `documentId` always are"),
             _param("populate", _one_or_many(["*", *relations]),
@@ -267,9 +270,12 @@ def query_parameters(ct: ContentType, action: str) -> list[Schema]:
             "Draft & publish: `published` (default) reads and writes the published version; `draft` reads "
             "the latest edits, or writes the draft only" if action != "delete" else
             "Draft & publish: accepted; a delete removes every version"))
-    i18n = ct.plugin_options.get("i18n")
-    if isinstance(i18n, dict) and i18n.get("localized"):
-        params.append(_param("locale", {"type": "string"}, "Locale code"))
+    if ct.localized:
+        params.append(_param(
+            "locale", {"type": "string"},
+            "i18n: the locale's code (`fr`); the default locale when absent; an unknown one is a 400"
+            if action != "delete" else
+            "i18n: the locale whose versions go (the default locale when absent); `*`: every locale"))
     return params
 
 

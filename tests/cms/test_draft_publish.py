@@ -162,11 +162,18 @@ def test_publish_of_a_missing_document_is_a_404(api: httpx.Client) -> None:
     assert api.post("/probe/publish/abcdefghijklmnopqrstuvwx").status_code == 404
 
 
-def test_rest_writes_fire_create_and_update_events(api: httpx.Client) -> None:
+def test_rest_writes_that_publish_fire_their_own_events_then_publish(api: httpx.Client) -> None:
+    """As in Strapi 5, a write that publishes is the write, then a publish: beforeCreate,
+    beforePublish, afterCreate, afterPublish (each with the documentId once known)."""
     api.get("/probe/events")
     doc = create(api, {"title": "Events"})
     api.put(f"/articles/{doc['documentId']}", json={"data": {"title": "Events 2"}})
-    assert [e[0] for e in api.get("/probe/events").json()] == ["create", "create", "update", "update"]
+    events = api.get("/probe/events").json()
+    assert [e[0] for e in events] == ["create", "publish", "create", "publish", "update", "publish", "update", "publish"]
+    assert [e[1] for e in events if e[0] == "publish"] == [None, doc["documentId"], doc["documentId"], doc["documentId"]]
+    # a draft write publishes nothing
+    api.put(f"/articles/{doc['documentId']}", params={"status": "draft"}, json={"data": {"title": "Events 3"}})
+    assert [e[0] for e in api.get("/probe/events").json()] == ["update", "update"]
 
 
 def test_publish_is_an_action_of_draft_and_publish_types_only(api: httpx.Client) -> None:
