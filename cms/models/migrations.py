@@ -48,10 +48,12 @@ _NAME = re.compile(r"[A-Za-z0-9_]+")
 
 # Statements that lose data. ``ALTER TABLE t DROP x`` drops column x (the COLUMN
 # keyword is optional in PostgreSQL); dropping an index, constraint, default or
-# NOT NULL does not lose rows. A table rebuild (the SQLite way of changing a
+# NOT NULL does not lose rows. ``DELETE FROM`` is only written by turning draft &
+# publish or i18n off (:func:`_versions_dropped`). A table rebuild (the SQLite way of changing a
 # table) always contains a ``DROP TABLE`` and is therefore caught as well.
 _DESTRUCTIVE = re.compile(
     r"DROP\s+TABLE\b"
+    r"|DELETE\s+FROM\b"
     r"|ALTER\s+TABLE\s+\S+\s+DROP\s+"
     r"(?!INDEX\b|CONSTRAINT\b|FOREIGN\s+KEY\b|PRIMARY\s+KEY\b|DEFAULT\b|NOT\s+NULL\b|CHECK\b)",
     re.IGNORECASE,
@@ -143,8 +145,15 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
             if postgres:  # SQLite numbers rows itself (rowid): the position links keep (Compiler.link_position)
                 statements.append(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "id" SERIAL;')
     rebuilt: list[tuple[str, tuple[str, ...]]] = []
-    for model in models:  # draft & publish: unique per status (cms.models.builder)
+    first: list[str] = []  # statements that must run before aerich's
+    for model in models:  # draft & publish, i18n: unique per version (cms.models.builder)
         table = model._meta.db_table
+        if not getattr(model, "_cms_unique_per_status", ()) and re.search(
+                rf'CREATE UNIQUE INDEX (IF NOT EXISTS )?"uid_{re.escape(table)}_documen\w*" ON "{re.escape(table)}" \("documentId"\)', text):
+            text = text.replace(f'ON "{table}" ("documentId")', f'ON "{table}" ("document_id")')
+            path.write_text(text)
+            first += _versions_dropped(model, text, models)
+            continue
         if not getattr(model, "_cms_unique_per_status", ()) or f'"{table}"' not in text:
             continue
         if f'DROP INDEX IF EXISTS "uid_{table}_documen' in text:  # draft & publish turned on
@@ -168,17 +177,45 @@ def _index_link_tables(folder: Path, written: str, modules: list[str], postgres:
                 listed = ", ".join(f'"{c}"' for c in (column, *scope))
                 statements.append(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ({listed}) '
                                   f'WHERE "published_at" {where};')
-    if statements:
+    if statements or first:
         marker = "\n\n\nasync def downgrade("
         upgrade, rest = text.split(marker, 1)
         closing = upgrade.rstrip().rfind('"""')
         upgrade = upgrade[:closing].rstrip() + "\n" + "\n".join(statements) + '"""'
+        if first:
+            upgrade = upgrade.replace('    return """', '    return """\n' + "\n".join(first), 1)
         if rebuilt:
             calls = " + ".join(f"await sqlite_unique_dropped(db, {table!r}, {columns!r})" for table, columns in rebuilt)
             upgrade = upgrade.replace("RUN_IN_TRANSACTION = True", "RUN_IN_TRANSACTION = False  # the rebuild has its own")
             upgrade = upgrade.replace('    return """', f'    return {calls} + """', 1)
             upgrade = "from cms.models.migrations import sqlite_unique_dropped\n" + upgrade
         path.write_text(upgrade + marker + rest)
+
+
+def _versions_dropped(model: type[Model], text: str, models: list[type[Model]]) -> list[str]:
+    """Draft & publish or i18n turned off for ``model``'s table (documentId is unique again):
+    what must happen before its unique indexes are made, so that one row per document is left.
+
+    As Strapi does: drafts are deleted (a published document keeps its published
+    version; one never published is gone), and, when the ``locale`` column goes,
+    every version not in the default locale (the i18n plugin's default when its
+    table is there, else ``en``). The per-version partial indexes go too. These
+    ``DELETE`` statements make the file destructive: ``cms migrate up`` asks for
+    ``--allow-destructive``, after a backup.
+    """
+    table = model._meta.db_table
+    meta = model._meta
+    unique = ["document_id", *(column for name, column in meta.fields_db_projection.items()
+                               if meta.fields_map[name].unique and name not in ("id", "documentId"))]
+    statements = [f'DROP INDEX IF EXISTS "{_index_name(f"uidx_{table}_{column}{scope}_{suffix}")}";'
+                  for column in unique for scope in ("", "_locale") for suffix in ("draft", "pub")]
+    statements.append(f'DELETE FROM "{table}" WHERE "published_at" IS NULL;')
+    if re.search(rf'ALTER TABLE "{re.escape(table)}" DROP COLUMN "locale"', text):
+        locales = any(m._meta.db_table == "i18n_locale" for m in models)
+        default = ("(SELECT \"code\" FROM \"i18n_locale\" WHERE \"is_default\" ORDER BY \"id\" LIMIT 1)"
+                   if locales else "'en'")
+        statements.append(f'DELETE FROM "{table}" WHERE "locale" IS NOT NULL AND "locale" <> COALESCE({default}, \'en\');')
+    return statements
 
 
 async def sqlite_unique_dropped(db: Any, table: str, columns: tuple[str, ...]) -> str:
