@@ -192,6 +192,15 @@ class DocumentService:
         documents, _ = await self.find_many(replace(query or Query(), pagination=FIRST), access)
         return documents[0] if documents else None
 
+    async def delete_locale(self, code: str) -> int:
+        """Delete every version in locale ``code`` of every document of this type: what deleting
+        a locale does to content, as in Strapi (the i18n plugin calls it). One statement, no
+        per-document lifecycle events; how many rows went (0 for a type that is not localized)."""
+        if not self.localized:
+            return 0
+        async with in_transaction() as conn:
+            return int(await self.model.filter(locale=code).using_db(conn).delete())
+
     async def single_document_id(self) -> str | None:
         """The documentId of a localized single type's one document, whichever locales it has
         (None when there is none): a locale it lacks is added to it, not made a second one."""

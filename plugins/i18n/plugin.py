@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 class I18n(Plugin):
     """Owns ``plugin::i18n.locale``, seeds it from ``[i18n]`` and provides the ``"i18n"`` service.
 
-    This is the first step of localized content: locales are managed data with
-    Strapi's endpoints and rules; content types do not have a ``locale`` yet.
+    Locales are managed data with Strapi's endpoints and rules; the core reads and
+    writes localized content types in them through the ``"i18n"`` service
+    (``app.locales``).
     """
 
     name = "i18n"

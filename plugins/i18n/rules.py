@@ -9,13 +9,16 @@ another plugin. Hooks are the one place every write passes, so:
 - exactly one locale is the default: marking one unmarks the others (after the
   write), unmarking the only default is ignored (Strapi's rule), and the
   default cannot be deleted (400, Strapi's message);
-- after every write the service's cache is reloaded.
+- after every write the service's cache is reloaded;
+- deleting a locale deletes the content in it (every localized type's versions
+  in that locale), as Strapi does.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cms.documents import DocumentService
 from cms.errors import ApplicationError, ValidationError
 from cms.query.ast import And, Condition, Query
 from plugins.i18n.codes import code_problem
@@ -64,7 +67,14 @@ class LocaleRules:
             raise ApplicationError("Cannot delete the default locale")
 
     async def afterDelete(self, event: LifecycleEvent) -> None:  # noqa: N802
+        """The locale's content goes with it (Strapi's rule): every localized type's versions in it."""
         await self.locales.refresh()
+        code = (event.result or {}).get("code")
+        if isinstance(code, str):
+            app = self.locales.app
+            for ct in app.registry:
+                if ct.localized:
+                    await DocumentService(app, ct.uid).delete_locale(code)
 
     # -----------------------------------------------------------------------------------
 

@@ -286,3 +286,20 @@ def test_openapi_has_locale_on_localized_types_only(api: httpx.Client) -> None:
     assert "locale" in names("/articles/{documentId}", "put")
     assert "locale" not in names("/tags", "get")
     assert "locale" in spec["components"]["schemas"]["Article"]["properties"]
+
+
+# -- locales as data ------------------------------------------------------------------
+
+
+def test_deleting_a_locale_deletes_the_content_in_it(api: httpx.Client) -> None:
+    added = api.post("/i18n/locales", json={"code": "it", "name": "Italian (it)", "isDefault": False})
+    assert added.status_code == 200, added.text
+    doc = post(api, "articles", {"title": "Ciao", "sku": "IT-1"}, locale="it")["documentId"]
+    put(api, f"/articles/{doc}", {"title": "Hello (from it)"}, locale="en")
+    assert api.delete(f"/i18n/locales/{added.json()['id']}").status_code == 200
+    # the locale is gone, and so is its content; other locales of the document stay
+    assert api.get("/articles", params={"locale": "it"}).json()["error"]["message"] == "This locale doesn't exist"
+    again = api.post("/i18n/locales", json={"code": "it", "isDefault": False})
+    assert missing(api, f"/articles/{doc}", locale="it", status="draft")
+    assert read(api, f"/articles/{doc}")["title"] == "Hello (from it)"
+    assert api.delete(f"/i18n/locales/{again.json()['id']}").status_code == 200
