@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers.project import serving
+from tests.helpers.project import make_project, serving
 
 PROJECT = Path(__file__).resolve().parents[1] / "projects" / "i18n"
 UNKNOWN_LOCALE = {"status": 400, "name": "ValidationError", "message": "This locale doesn't exist",
@@ -303,3 +303,55 @@ def test_deleting_a_locale_deletes_the_content_in_it(api: httpx.Client) -> None:
     assert missing(api, f"/articles/{doc}", locale="it", status="draft")
     assert read(api, f"/articles/{doc}")["title"] == "Hello (from it)"
     assert api.delete(f"/i18n/locales/{again.json()['id']}").status_code == 200
+
+
+# -- grant conditions on the locale ---------------------------------------------------
+
+TRANSLATOR_GRANTS = """
+[[roles.public.grants]]
+action = "api::article.article.find"
+condition = { locale = { "$eq" = "fr" } }
+
+[[roles.public.grants]]
+action = "api::article.article.findOne"
+condition = { locale = { "$eq" = "fr" } }
+
+[[roles.public.grants]]
+action = "api::article.article.create"
+condition = { locale = { "$eq" = "fr" } }
+
+[[roles.public.grants]]
+action = "api::article.article.update"
+condition = { locale = { "$eq" = "fr" } }
+"""
+
+
+@pytest.fixture(scope="module")
+def french_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The i18n project with users_permissions, where the Public role may read and write
+    French versions only (a condition on ``locale``), drafts included."""
+    root = make_project(tmp_path_factory.mktemp("i18n_grants") / "project",
+                        plugins_toml=(PROJECT / "config" / "plugins.toml").read_text())
+    shutil.copytree(PROJECT / "content_types", root / "content_types", dirs_exist_ok=True)
+    with (root / "config" / "permissions.toml").open("a") as grants:
+        grants.write(TRANSLATOR_GRANTS)
+    with serving(root) as server, httpx.Client(base_url=server.url + "/api", timeout=10) as client:
+        yield client
+
+
+def test_a_condition_on_the_locale_limits_reads_and_writes_to_it(french_only: httpx.Client) -> None:
+    api = french_only
+    french = post(api, "articles", {"title": "Permis", "sku": "G-1"}, locale="fr")
+    draft = post(api, "articles", {"title": "Brouillon", "sku": "G-2"}, locale="fr", status="draft")
+    refused = api.post("/articles", json={"data": {"title": "Not allowed", "sku": "G-3"}})  # English
+    assert refused.status_code == 403
+    assert refused.json()["error"]["name"] == "ForbiddenError"
+    assert [d["title"] for d in read(api, "/articles", locale="fr", sort="sku")] == ["Permis"]
+    assert [d["title"] for d in read(api, "/articles", locale="fr", status="draft", sort="sku")] == \
+        ["Permis", "Brouillon"]
+    assert read(api, "/articles") == []  # English versions are not the caller's
+    # adding the English translation of a French document is refused, and nothing is written
+    answer = api.put(f"/articles/{french['documentId']}", json={"data": {"title": "Allowed?"}})
+    assert answer.status_code == 403
+    assert missing(api, f"/articles/{french['documentId']}")
+    assert read(api, f"/articles/{draft['documentId']}", locale="fr", status="draft")["title"] == "Brouillon"
