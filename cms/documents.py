@@ -53,7 +53,7 @@ from cms.content import ContentType
 from cms.errors import ForbiddenError, NotFoundError, ValidationError
 from cms.lifecycles import LifecycleEvent
 from cms.locales import ALL_LOCALES
-from cms.models.components import merge
+from cms.models.components import merge, relation_ids, remap_relations
 from cms.passwords import hash_password_async
 from cms.permissions import Access
 from cms.query.ast import And, Condition, Node, Pagination, Populate, Query, SortKey
@@ -649,6 +649,11 @@ class DocumentService:
             if value is not None and isinstance(meta.fields_map.get(name), JSONField):
                 columns[name] = orjson.dumps(value).decode()
         status = DRAFT if published_at is None else PUBLISHED
+        for attr in self.content_type.component_attributes():  # relations inside, mapped alike
+            stored = getattr(source, attr.name)
+            if stored is not None:
+                remapped = await self._remapped_components(attr, stored, status, conn)
+                columns[attr.name] = orjson.dumps(remapped).decode()
         for name in self.content_type.attributes:
             if (self.content_type.uid, name) not in self._owned_storage():
                 continue
@@ -683,6 +688,21 @@ class DocumentService:
                                          f"({sql.bind(target.id)}, {sql.bind(target_id)})", sql.params)
         return target
 
+    async def _remapped_components(self, attr: Any, stored: Any, status: str, conn: Any) -> Any:
+        """A component value with its relations to draft & publish targets pointing at their
+        versions of ``status`` (those without one left out)."""
+        components = self.app.registry.components
+        mapping: dict[tuple[str, int], int] = {}
+        for target, ids in relation_ids(attr, stored, components).items():
+            uid = self.app.registry.resolve(target) or target
+            ordered = sorted(ids)
+            if not self.app.registry.get(uid).draft_and_publish:
+                mapping.update(((target, i), i) for i in ordered)
+                continue
+            pairs = await self._counterpart_pairs(uid, ordered, status, conn)
+            mapping.update(((target, i), pairs[i]) for i in ordered if i in pairs)
+        return remap_relations(attr, stored, components, mapping)
+
     def _owned_storage(self) -> frozenset[tuple[str, str]]:
         """(type, attribute) of this type's relations whose links its rows hold (a column, an
         owned link table); kept on the app (the models do not change)."""
@@ -697,9 +717,14 @@ class DocumentService:
     async def _counterparts(self, uid: str, row_ids: list[Any], status: str, conn: Any) -> list[int]:
         """The rows of ``status`` of the documents of rows ``row_ids`` of ``uid``, in order (those
         without such a version left out); the rows themselves for a type without draft & publish."""
-        target = self.app.registry.get(uid)
-        if not row_ids or not target.draft_and_publish:
+        if not row_ids or not self.app.registry.get(uid).draft_and_publish:
             return list(row_ids)
+        mapped = await self._counterpart_pairs(uid, row_ids, status, conn)
+        return [mapped[i] for i in row_ids if i in mapped]
+
+    async def _counterpart_pairs(self, uid: str, row_ids: list[Any], status: str, conn: Any) -> dict[int, int]:
+        """Row id → the row of ``status`` of the same document (and locale) of draft & publish type ``uid``."""
+        target = self.app.registry.get(uid)
         table = quote(target.collection_name)
         sql = SQL(self.app.reader.dialect)
         marks = ", ".join(sql.bind(i) for i in row_ids)
@@ -708,8 +733,7 @@ class DocumentService:
             f"SELECT s.id, v.id FROM {table} s JOIN {table} v ON v.document_id = s.document_id "
             f"AND v.published_at {null}{_same_locale('v', 's', target.localized)} WHERE s.id IN ({marks})",
             sql.params)
-        mapped = {row[0]: row[1] for row in rows}
-        return [mapped[i] for i in row_ids if i in mapped]
+        return {row[0]: row[1] for row in rows}
 
     async def _relink_drafts(self, published_id: int, draft_id: int, conn: Any) -> None:
         """A draft made for a published row (:meth:`ensure_drafts`): drafts of draft & publish

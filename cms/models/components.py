@@ -141,6 +141,60 @@ def _relation(value: InnerRelation, old: Any, known: Mapping[tuple[str, Any], in
     return ids[-1] if ids else None
 
 
+def relation_ids(attr: Attribute, stored: Any, components: Mapping[str, ContentType]) -> dict[str, set[int]]:
+    """The row ids the relations inside a stored value hold, by target UID."""
+    found: dict[str, set[int]] = {}
+
+    def visit(inner: Attribute, ids: Any) -> Any:
+        listed = ids if isinstance(ids, list) else [ids]
+        found.setdefault(inner.target or "", set()).update(i for i in listed if isinstance(i, int))
+        return ids
+
+    _walk(attr, stored, components, visit)
+    return found
+
+
+def remap_relations(attr: Attribute, stored: Any, components: Mapping[str, ContentType],
+                    mapping: Mapping[tuple[str, int], int]) -> Any:
+    """A copy of a stored value whose relations hold ``mapping[(target, id)]`` instead of each id
+    (ids not in ``mapping`` are dropped): a draft's value copied onto its published version
+    links the published versions of draft & publish targets (cms.documents)."""
+    def visit(inner: Attribute, ids: Any) -> Any:
+        target = inner.target or ""
+        if isinstance(ids, list):
+            return [mapping[(target, i)] for i in ids if (target, i) in mapping]
+        return mapping.get((target, ids)) if isinstance(ids, int) else ids
+
+    return _walk(attr, stored, components, visit)
+
+
+def _walk(attr: Attribute, stored: Any, components: Mapping[str, ContentType], visit: Any) -> Any:
+    """``stored`` with every relation value inside replaced by ``visit(attribute, value)``."""
+    if stored is None:
+        return None
+    items = stored if attr.is_list else [stored]
+    copied = []
+    for item in items:
+        if not isinstance(item, dict):
+            copied.append(item)
+            continue
+        uid = item.get("__component") if attr.type == "dynamiczone" else attr.component
+        component = components.get(uid or "")
+        if component is None:
+            copied.append(item)
+            continue
+        item = dict(item)
+        for inner in component.attributes.values():
+            if inner.name not in item:
+                continue
+            if inner.is_component:
+                item[inner.name] = _walk(inner, item[inner.name], components, visit)
+            elif inner.is_relation:
+                item[inner.name] = visit(inner, item[inner.name])
+        copied.append(item)
+    return copied if attr.is_list else copied[0]
+
+
 def _unrelated(owner: Attribute | ContentType, path: list[str | int]) -> ValidationError:
     """An item ``id`` that names no stored item of this list (Strapi 5's message, with the path)."""
     name = owner.name if isinstance(owner, Attribute) else owner.uid

@@ -227,6 +227,23 @@ def test_a_draft_edit_of_a_relation_is_published_with_the_document(api: httpx.Cl
     assert api.get(path, params={"populate": "author"}).json()["data"]["author"]["name"] == "Second author"
 
 
+def test_relations_inside_components_are_published_to_published_versions(api: httpx.Client) -> None:
+    """A component's relation to a draft & publish type holds row ids: publishing copies them
+    mapped to the targets' published versions (a target never published is left out)."""
+    live = create(api, "authors", {"name": "Credited, published"})
+    hidden = create(api, "authors", {"name": "Credited, draft only"}, status="draft")
+    article = create(api, "articles", {"title": "With credits", "credits": [
+        {"role": "writer", "person": live["documentId"]}, {"role": "editor", "person": hidden["documentId"]}]})
+    path = f"/articles/{article['documentId']}"
+    populate = {"populate[credits][populate][0]": "person"}
+    published = api.get(path, params=populate).json()["data"]["credits"]
+    assert [(c["role"], c["person"] and (c["person"]["name"], c["person"]["publishedAt"] is not None))
+            for c in published] == [("writer", ("Credited, published", True)), ("editor", None)]
+    drafts = api.get(path, params={**populate, "status": "draft"}).json()["data"]["credits"]
+    assert [(c["role"], c["person"]["name"], c["person"]["publishedAt"]) for c in drafts] == [
+        ("writer", "Credited, published", None), ("editor", "Credited, draft only", None)]
+
+
 def test_a_type_without_draft_and_publish_populates_published_versions_once(api: httpx.Client) -> None:
     category = create(api, "categories", {"name": "Once"})
     published = create(api, "articles", {"title": "Once published", "category": category["documentId"]})
