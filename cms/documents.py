@@ -160,6 +160,8 @@ class DocumentService:
             self.content_type, query, access.variables, access.condition)
         if localizations is not None:
             await self._localizations(documents, localizations, event.params["query"], access)
+        if self._any_versions and not self.versions and query.populate:
+            await self._published_targets(documents, query)
         event.result = documents
         await self.app.lifecycles.fire("afterFindMany", event)
         return documents, total
@@ -183,6 +185,8 @@ class DocumentService:
             raise NotFoundError()
         if localizations is not None:
             await self._localizations([document], localizations, query, access)
+        if self._any_versions and not self.versions and by_id.populate:
+            await self._published_targets([document], replace(by_id, status=query.status))
         event.result = document
         await self.app.lifecycles.fire("afterFindOne", event)
         return document
@@ -252,6 +256,39 @@ class DocumentService:
             by_document.setdefault(other["documentId"], []).append(other)
         for document in documents:
             document["localizations"] = by_document.get(document["documentId"], [])
+
+    async def _published_targets(self, documents: list[Document], query: Query) -> None:
+        """This type has no draft & publish; the draft & publish documents its rows link (a
+        link this type holds names the target's draft, as writes do): under ``published``
+        (the default here) each populated one becomes its published version, read with the
+        same fields and populate (left out while it has none), so a draft never shows there."""
+        if query.status == DRAFT:
+            return
+        for name, spec in query.populate.items():
+            attr = self.content_type.attributes.get(name)
+            if attr is None or attr.type != "relation" or not attr.target:
+                continue
+            storage = self.app.models.storage(self.content_type.uid, name)
+            target = self.app.registry.get(storage.target_uid)
+            if not target.draft_and_publish or not storage.owning:
+                continue
+            linked = [d[name] for d in documents if d.get(name)]
+            wanted = sorted({item["documentId"] for value in linked
+                             for item in (value if isinstance(value, list) else [value])})
+            found: dict[str, Document] = {}
+            if wanted:  # read as the reader populates (no lifecycle hooks), in the published version
+                versioned = DocumentService(self.app, target.uid)._versioned_of(Query(
+                    filters=Condition(("documentId",), "$in", wanted), fields=spec.fields,
+                    populate=spec.populate, status=PUBLISHED,
+                    pagination=Pagination("offset", 0, len(wanted), with_count=False)))
+                published, _ = await self.app.reader.find_many(target, versioned)
+                found = {d["documentId"]: d for d in published}
+            for document in documents:
+                value = document.get(name)
+                if isinstance(value, list):
+                    document[name] = [found[d["documentId"]] for d in value if d["documentId"] in found]
+                elif value is not None:
+                    document[name] = found.get(value["documentId"])
 
     # -- writes ---------------------------------------------------------------------
 

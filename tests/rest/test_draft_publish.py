@@ -244,6 +244,25 @@ def test_relations_inside_components_are_published_to_published_versions(api: ht
         ("writer", "Credited, published", None), ("editor", "Credited, draft only", None)]
 
 
+def test_a_type_without_draft_and_publish_links_drafts_but_shows_published_versions(api: httpx.Client) -> None:
+    """A category (no draft & publish) that holds links to articles (to their drafts, as writes
+    link): REST reads populate the articles' published versions, never a draft."""
+    live = create(api, "articles", {"title": "Featured, published"})
+    hidden = create(api, "articles", {"title": "Picked, never published"}, status="draft")
+    category = create(api, "categories", {"name": "Picks", "featured": live["documentId"],
+                                          "picks": [hidden["documentId"], live["documentId"]]})
+    api.put(f"/articles/{live['documentId']}", params={"status": "draft"}, json={"data": {"title": "Unpublished edit"}})
+    populate = {"populate[0]": "featured", "populate[1]": "picks"}
+    shown = api.get(f"/categories/{category['documentId']}", params=populate).json()["data"]
+    assert (shown["featured"]["title"], shown["featured"]["publishedAt"] is not None) == ("Featured, published", True)
+    assert [p["title"] for p in shown["picks"]] == ["Featured, published"]
+    listed = api.get("/categories", params={**populate, "filters[name][$eq]": "Picks"}).json()["data"]
+    assert [p["title"] for p in listed[0]["picks"]] == ["Featured, published"]
+    # status is not a parameter of this type (ignored, as REST does): still the published versions
+    again = api.get(f"/categories/{category['documentId']}", params={**populate, "status": "draft"}).json()["data"]
+    assert again["featured"]["title"] == "Featured, published"
+
+
 def test_a_type_without_draft_and_publish_populates_published_versions_once(api: httpx.Client) -> None:
     category = create(api, "categories", {"name": "Once"})
     published = create(api, "articles", {"title": "Once published", "category": category["documentId"]})
