@@ -43,6 +43,7 @@ from starlette_admin.export import ExportConfig
 from starlette_admin.export.helpers import escape_formula, safe_cd_filename
 from starlette_admin.types import RequestAction
 
+from cms.documents import DRAFT
 from cms.query.ast import And, Condition, Node, Pagination, Query, SortKey
 
 if TYPE_CHECKING:
@@ -134,11 +135,11 @@ async def plan(view: ContentTypeView, request: Request, selection: ActionSelecti
     if scope == "page":
         params = view._parse_list_params(request, QueryParams((request.query_params.get("_list_query") or "")
                                                               .lstrip("?")))
-        where = view._where(request, params.filters)
+        where = await view._where(request, params.filters)
         skip = (params.page - 1) * params.page_size
-        total = await view.service.count(Query(filters=where, search=params.q))
+        total = await view.service.count(Query(filters=where, search=params.q, status=DRAFT))
         query = Query(filters=where, sort=view.sort_keys(params.sorts), search=params.q, populate=populate,
-                      pagination=Pagination("offset", skip, params.page_size, with_count=False))
+                      pagination=Pagination("offset", skip, params.page_size, with_count=False), status=DRAFT)
         return Plan(query, False, max(0, min(params.page_size, total - skip)))
     where: Node | None
     search = selection.q
@@ -148,9 +149,9 @@ async def plan(view: ContentTypeView, request: Request, selection: ActionSelecti
             raise ActionFailed("Select the rows to export first.")
         where, search = Condition(("id",), "$in", ids), None
     else:
-        where = view._where(request, selection.filters)
-    total = await view.service.count(Query(filters=where, search=search))
-    return Plan(Query(filters=where, search=search, populate=populate), True, total)
+        where = await view._where(request, selection.filters)
+    total = await view.service.count(Query(filters=where, search=search, status=DRAFT))
+    return Plan(Query(filters=where, search=search, populate=populate, status=DRAFT), True, total)
 
 
 async def batches(view: ContentTypeView, plan: Plan) -> AsyncIterator[list[dict[str, Any]]]:
@@ -165,7 +166,7 @@ async def batches(view: ContentTypeView, plan: Plan) -> AsyncIterator[list[dict[
         after = Condition(("id",), "$gt", last)
         where = after if plan.query.filters is None else And((plan.query.filters, after))
         query = Query(filters=where, sort=(SortKey(("id",)),), search=plan.query.search, populate=plan.query.populate,
-                      pagination=Pagination("offset", 0, BATCH, with_count=False))
+                      pagination=Pagination("offset", 0, BATCH, with_count=False), status=DRAFT)
         documents, _ = await view.service.find_many(query)
         if not documents:
             return

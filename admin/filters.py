@@ -46,6 +46,8 @@ from starlette_admin.filters import (
     string,
 )
 
+from admin.drafts import FILTER_KEY, StatusField
+
 Fragment = dict[str, Any]
 
 
@@ -152,6 +154,19 @@ class In(_Worded, enum.InFilter):
 class NotIn(_Worded, enum.NotInFilter):
     def apply(self, ctx: FilterApplyContext) -> Fragment:
         return _on_field(ctx, "$notIn", list(ctx.value))
+
+
+class StatusIn(In):
+    """A draft & publish type's status (:mod:`admin.drafts`): a rule the view resolves to the
+    drafts' ids before the filter is parsed (the status compares two rows of a document)."""
+
+    def apply(self, ctx: FilterApplyContext) -> Fragment:
+        return {FILTER_KEY: {"$in": list(ctx.value)}}
+
+
+class StatusNotIn(NotIn):
+    def apply(self, ctx: FilterApplyContext) -> Fragment:
+        return {FILTER_KEY: {"$notIn": list(ctx.value)}}
 
 
 class IsTrue(_Worded, boolean.IsTrueFilter):
@@ -354,6 +369,10 @@ class Filters(FilterRegistry):
     @filters(EnumField)
     def choices(self, field: BaseField) -> Sequence[type[BaseFilter]]:
         return (In, NotIn, *_NULLS)
+
+    @filters(StatusField)
+    def statuses(self, field: BaseField) -> Sequence[type[BaseFilter]]:
+        return (StatusIn, StatusNotIn)
 
     @filters(IntegerField, FloatField, DecimalField)
     def numbers(self, field: BaseField) -> Sequence[type[BaseFilter]]:

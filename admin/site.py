@@ -34,6 +34,7 @@ from admin.assistant import page as assistant_page
 from admin.auth import ADMIN_UID, AdminAuth
 from admin.config import AdminConfig
 from admin.dashboard import Dashboard
+from admin.drafts import Publishing
 from admin.media import library as media_library
 from admin.settings import SchemasPage
 from admin.setup import SetupPage
@@ -163,7 +164,9 @@ class Site:
             self.admin.add_view(assistant)
         self.admin.add_view(DropDown("Settings", views=settings, icon="fa-solid fa-gear"))
         self.admin.add_view(SetupPage(self))
-        self.admin.add_view(UidLookup(self))  # the uid fields' "Generate" button asks it for a free value
+        self.admin.add_view(UidLookup(self))
+        if any(view.draft_and_publish for view in self._views.values()):
+            self.admin.add_view(Publishing(self))  # the edit view's Unpublish and Discard changes  # the uid fields' "Generate" button asks it for a free value
 
     def _keys(self) -> dict[str, str]:
         """A URL key per content type with a view: its singular name (prefixed by its plugin on a clash)."""

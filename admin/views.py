@@ -39,6 +39,7 @@ from starlette_admin.types import RequestAction
 
 from admin.auth import ADMIN_UID, Account, account_of
 from admin.components import ComponentColumn, ComponentField, Schemas, component_columns, component_field
+from admin.drafts import FIELD as STATUS_FIELD, StatusField, publishing, resolve_filter, statuses
 from admin.fields import (
     InvalidJSON,
     converters,
@@ -55,7 +56,7 @@ from admin.filters import Filters, picked_entries, to_where
 from admin.media import CARD_FIELDS, media_field
 from admin.urls import detail_url, edit_url
 from cms.content import ContentType
-from cms.documents import DocumentService
+from cms.documents import DRAFT, PUBLISHED, DocumentService
 from cms.errors import ApplicationError, ValidationError
 from cms.query.ast import Condition, Node, Pagination, Populate, Query, SortKey
 from cms.query.filters import parse_filters
@@ -111,6 +112,9 @@ class ContentTypeView(BaseModelView):
         #: rows written elsewhere only (uploaded files: the media library stores their bytes too)
         self.read_only = read_only
         self.label_field = display_field(ct)
+        #: draft & publish (admin.drafts): lists and forms work on the drafts, a status column,
+        #: Publish / Unpublish / Discard changes buttons
+        self.draft_and_publish = bool(ct.draft_and_publish)
         self._convert = converters(ct)
         self._private = [a.name for a in ct.scalar_attributes()
                          if a.private and a.type != "password" and shown_in_admin(a)]
@@ -152,6 +156,8 @@ class ContentTypeView(BaseModelView):
             if field is not None:
                 fields.append(field)
         fields.extend(columns)
+        if self.draft_and_publish:
+            fields.append(StatusField())
         for name in ("createdAt", "updatedAt"):
             fields.append(DateTimeField(name, label=label_of(name), read_only=True, exclude_from_create=True,
                                         exclude_from_edit=True, exclude_from_list=name == "updatedAt"))
@@ -278,11 +284,13 @@ class ContentTypeView(BaseModelView):
 
     # -- reads ------------------------------------------------------------------------
 
-    def _where(self, request: Request, filters: FilterGroup | None) -> Node | None:
+    async def _where(self, request: Request, filters: FilterGroup | None) -> Node | None:
         fields = {f.name: f for f in self.fields}
         raw = to_where(filters, _FILTERS, fields, self)
         if raw is None:
             return None
+        if self.draft_and_publish:  # status rules → conditions on the drafts' ids
+            raw = await resolve_filter(self, request, raw)
         try:
             return parse_filters(self.ct, raw, registry=self.app.registry)
         except ValidationError as exc:
@@ -326,7 +334,7 @@ class ContentTypeView(BaseModelView):
             target, label = self.site.view(self.relations[name]), self.relation_label(name)
             documents, _ = await target.service.find_many(Query(
                 filters=Condition(("id",), "$in", sorted(ids)), fields=(label,) if label else (),
-                pagination=Pagination("offset", 0, len(ids), with_count=False)))
+                pagination=Pagination("offset", 0, len(ids), with_count=False), status=DRAFT))
             choices[name] = [(d["id"], str(d[label]) if label and d.get(label) not in (None, "")
                               else f"{target.display_name} #{d['id']}") for d in documents]
         request.state.relation_choices = choices
@@ -335,14 +343,15 @@ class ContentTypeView(BaseModelView):
                        sorts: Sequence[tuple[str, str]] | None = None, filters: FilterGroup | None = None) -> Sequence[Any]:
         if filters is not None and not filters.is_empty():
             await self._pick_labels(request, filters)
-        query = Query(filters=self._where(request, filters), sort=self.sort_keys(sorts), search=q or None,
+        query = Query(filters=await self._where(request, filters), sort=self.sort_keys(sorts), search=q or None,
                       pagination=Pagination("offset", max(skip, 0), limit if limit > 0 else None, with_count=False),
-                      populate=self._populate(request))
+                      populate=self._populate(request), status=DRAFT)
         documents, _ = await self.service.find_many(query)
         return await self._entries(documents)
 
     async def count(self, request: Request, q: str | None = None, filters: FilterGroup | None = None) -> int:
-        total = await self.service.count(Query(filters=self._where(request, filters), search=q or None))
+        total = await self.service.count(Query(filters=await self._where(request, filters), search=q or None,
+                                               status=DRAFT))
         if getattr(request.state, "action", None) == RequestAction.LIST:
             request.state.list_total = total  # for the export dialog, built later on the list page
         return total
@@ -351,7 +360,7 @@ class ContentTypeView(BaseModelView):
         if not ids:
             return []
         query = Query(filters=Condition(("id",), "$in", ids), populate=self._populate(request),
-                      pagination=Pagination("offset", 0, len(ids), with_count=False))
+                      pagination=Pagination("offset", 0, len(ids), with_count=False), status=DRAFT)
         documents, _ = await self.service.find_many(query)
         entries = await self._entries(documents)
         action = getattr(request.state, "action", None)
@@ -379,6 +388,10 @@ class ContentTypeView(BaseModelView):
         entries = [self.entry(doc) for doc in documents]
         if entries:
             await self.site.add_authors(self.model, entries)
+            if self.draft_and_publish:  # one query for the page's documents (admin.drafts)
+                found = await statuses(self.model, (e.documentId for e in entries))
+                for entry in entries:
+                    setattr(entry, STATUS_FIELD, found.get(entry.documentId))
         return entries
 
     def entry(self, document: dict[str, Any]) -> Entry:
@@ -433,14 +446,27 @@ class ContentTypeView(BaseModelView):
         nested = {f.name for f in self.fields if isinstance(f, ComponentField)}
         raise FormValidationError(form_errors(exc.details, names, exc.message, nested)) from exc
 
+    def _status(self, publish: bool) -> str | None:
+        """The ``status`` of a write: a draft & publish type's draft, published with *Publish*."""
+        if not self.draft_and_publish:
+            return None
+        return PUBLISHED if publish else DRAFT
+
+    async def _draft_entry(self, document: dict[str, Any]) -> Entry:
+        """The entry the admin goes on with after a write that published: the document's draft."""
+        draft = await self.service.find_one(document["documentId"], Query(status=DRAFT))
+        return self.entry(draft)
+
     async def create(self, request: Request, data: dict[str, Any]) -> Any:
         account = self._account(request)
         payload = self._payload(request, data, creating=True)
+        publish = self.draft_and_publish and publishing(await request.form())
         try:
-            document = await self.service.create(payload, actor=account.id if account else None)
+            document = await self.service.create(payload, actor=account.id if account else None,
+                                                 status=self._status(publish))
         except ApplicationError as exc:
             self._raise_form_errors(exc)
-        return self.entry(document)
+        return await self._draft_entry(document) if publish else self.entry(document)
 
     async def edit(self, request: Request, pk: Any, data: dict[str, Any]) -> Any:
         account = self._account(request)
@@ -448,12 +474,14 @@ class ContentTypeView(BaseModelView):
         if not current:
             raise HTTPException(404)
         payload = self._payload(request, data, creating=False)
+        publish = self.draft_and_publish and publishing(await request.form())
         try:
             document = await self.service.update(current[0]["documentId"], payload,
-                                                  actor=account.id if account else None)
+                                                  actor=account.id if account else None,
+                                                  status=self._status(publish))
         except ApplicationError as exc:
             self._raise_form_errors(exc)
-        return self.entry(document)
+        return await self._draft_entry(document) if publish else self.entry(document)
 
     async def delete(self, request: Request, pks: list[Any]) -> int | None:
         rows = await self._owned(request, _ids(pks))

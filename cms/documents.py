@@ -191,6 +191,30 @@ class DocumentService:
         await self.app.lifecycles.fire("afterFindOne", event)
         return document
 
+    async def find_row(self, row_id: int, query: Query | None = None) -> Document | None:
+        """The document of row ``row_id`` (one version of a document) as REST's findOne of that
+        version shows it: ``query``'s fields and populate, relations resolved to ``query.status``
+        and ``query.locale`` as REST resolves them (published, default locale, when None), None
+        when the row is gone. No lifecycle hooks and no access check: for a plugin that has
+        checked already and must answer exactly as REST (the realtime plugin's live events)."""
+        query = query or Query()
+        by_row = Query(filters=Condition(("id",), "$eq", row_id), fields=query.fields, populate=query.populate,
+                       status=query.status, locale=query.locale)
+        if self._any_versions:
+            status = query.status if query.status in (DRAFT, PUBLISHED) else PUBLISHED
+            populate = _versioned_populate(self.app, self.content_type, by_row.populate, status,
+                                           self._locale(query.locale) or self.app.locales.default_locale())
+            by_row = replace(by_row, populate=populate, status=status)
+        by_row, localizations = self._without_localizations(by_row)
+        document = await self.app.reader.find_one(self.content_type, by_row)
+        if document is None:
+            return None
+        if localizations is not None:
+            await self._localizations([document], localizations, by_row, OPEN)
+        if self._any_versions and not self.versions and by_row.populate:
+            await self._published_targets([document], by_row)
+        return document
+
     async def find_first(self, query: Query | None = None, access: Access = OPEN) -> Document | None:
         """The single type's entry (or the first match), None when there is none."""
         documents, _ = await self.find_many(replace(query or Query(), pagination=FIRST), access)
@@ -310,7 +334,7 @@ class DocumentService:
         await self.app.lifecycles.fire("beforeCreate", event)
         clean = self._from_event(event, clean)
         scalars = await self._scalars(clean.scalars)  # hashing happens before the write lock
-        publishing = self._event("publish", where={}, data=event.params["data"]) if publish else None
+        publishing = self._event("publish", where={}, data=event.params["data"], locale=locale) if publish else None
         if publishing is not None:
             await self.app.lifecycles.fire("beforePublish", publishing)
         pending = _NewEntry(clean, scalars, access, actor, _shape_only(query) or Query(), publish, locale)
@@ -704,6 +728,9 @@ class DocumentService:
         _assign(target, columns)
         target.publishedAt = published_at
         await self._save(target, conn)
+        if published_at is None:  # a draft made equal to its published version (discard, ensure_drafts):
+            # it was last changed when that was, so it does not read as modified since
+            await self.model.filter(id=target.id).using_db(conn).update(updatedAt=source.updatedAt)
         dialect = self.app.reader.dialect
         for name in self.content_type.attributes:
             if (self.content_type.uid, name) not in self._owned_storage():

@@ -11,6 +11,16 @@ REST's own parser, under the caller's grants; without one, no relations,
 media, components or dynamic zones), read once per distinct shape (private
 fields never selected). For deletes the checks and populated reads run before
 the entry is gone.
+
+Draft & publish types (``options.draftAndPublish``) have two versions per
+document, two rows: a subscription names the one it follows with ``status``,
+``"published"`` (the default, as REST's) or ``"draft"``, and every check and
+read runs on that version's row. Published subscribers get
+``publish``/``unpublish``/``delete`` and never see a draft (a create or update
+that publishes reaches them through the core's ``afterPublish``); draft
+subscribers get ``create``/``update``/``delete`` of the draft (a discarded
+draft is an ``update``) and ``publish``/``unpublish`` with the draft. An
+``unpublish`` carries the published version as it was, read before it goes.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from cms.content import ContentType
+from cms.documents import DocumentService
 from cms.errors import ApplicationError
 from cms.lifecycles import LifecycleEvent
+from cms.locales import ALL_LOCALES
 from cms.permissions import Access, Caller
 from cms.query.ast import And, Condition, Node, Populate, Query
 from cms.query.filters import parse_filters
-from cms.query.params import Limits, parse_query
+from cms.query.params import STATUSES, Limits, parse_query
 from cms.rest.routes import exposed
 from plugins.realtime.sockets import SocketError, SocketState, payload
 
@@ -38,6 +50,12 @@ _USER_KEYS = ("id", "documentId", "username", "email", "role_id", "blocked", "co
 _SYSTEM = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
 #: the shape of a subscription without ``populate``
 _PLAIN = repr({})
+#: the versions of a draft & publish document a subscription follows (REST's ``status`` values)
+DRAFT, PUBLISHED = STATUSES
+#: the events a subscription gets: types without draft & publish, and each status of those with it
+_EVENTS = ("create", "update", "delete")
+_STATUS_EVENTS = {PUBLISHED: ("publish", "unpublish", "delete"),
+                  DRAFT: ("create", "update", "delete", "publish", "unpublish")}
 
 
 class ContentEvents:
@@ -82,10 +100,44 @@ class ContentEvents:
                 self._populate(ct, populate, access)
             except ApplicationError as exc:
                 raise SocketError("invalid_populate", exc.message) from exc
-        state.subscriptions[ct.uid] = {"filters": filters, "populate": populate}
-        await self.rt.shared.subscribe(ct.uid, state.sid, {"caller": _caller_spec(state.caller),
-                                                           **state.subscriptions[ct.uid]})
-        return {"type": ct.uid, "events": [f"{ct.singular_name}:{a}" for a in ("create", "update", "delete")]}
+        subscription: dict[str, Any] = {"filters": filters, "populate": populate}
+        if ct.draft_and_publish:  # other types ignore ``status``, as REST does
+            subscription["status"] = self._status(ct, body.get("status"))
+        if ct.localized:  # likewise ``locale``
+            subscription["locale"] = self._locale(body.get("locale"))
+        state.subscriptions[ct.uid] = subscription
+        await self.rt.shared.subscribe(ct.uid, state.sid, {"caller": _caller_spec(state.caller), **subscription})
+        status = subscription.get("status")
+        actions = _EVENTS if status is None else _STATUS_EVENTS[status]
+        answer: dict[str, Any] = {"type": ct.uid}
+        if status is not None:
+            answer["status"] = status
+        if ct.localized:
+            answer["locale"] = subscription["locale"]
+        answer["events"] = [f"{ct.singular_name}:{a}" for a in actions]
+        return answer
+
+    def _status(self, ct: ContentType, raw: Any) -> str:
+        """The version a subscription to a draft & publish type follows: REST's ``status``
+        (parsed by REST's parser, refused with its message), ``published`` unless told."""
+        if raw is None:
+            return PUBLISHED
+        try:
+            status = parse_query(ct, {"status": raw}, registry=self.rt.app.registry, limits=self.limits,
+                                 action="findOne").status
+        except ApplicationError as exc:
+            raise SocketError("invalid_status", exc.message) from exc
+        return status or PUBLISHED
+
+    def _locale(self, raw: Any) -> str:
+        """The locale a subscription to a localized type follows: REST's ``locale`` (an unknown
+        one refused with REST's message), the default locale unless told."""
+        if raw is None:
+            return self.rt.app.locales.default_locale()
+        try:
+            return self.rt.app.locales.check(raw)
+        except ApplicationError as exc:
+            raise SocketError("invalid_locale", exc.message) from exc
 
     async def unsubscribe(self, state: SocketState, data: Any) -> dict[str, Any]:
         ct = self.resolve(payload(data).get("type"))
@@ -112,36 +164,141 @@ class ContentEvents:
 
     def hooks(self) -> dict[str, Any]:
         return {"afterCreate": self._after_write, "afterUpdate": self._after_write,
-                "beforeDelete": self._before_delete, "afterDelete": self._after_delete}
+                "beforeDelete": self._before_delete, "afterDelete": self._after_delete,
+                "afterPublish": self._after_publish, "beforeUnpublish": self._before_unpublish,
+                "afterUnpublish": self._after_unpublish, "afterDiscardDraft": self._after_discard}
 
     async def _after_write(self, event: LifecycleEvent) -> None:
-        if event.uid in self.types and isinstance(event.result, dict):
-            ct, entry_id = event.model, event.result["id"]
-            recipients, shapes = await self._recipients(ct, entry_id)
-            documents = await self._documents(ct, entry_id, shapes, event.result)
-            await self._deliver(ct, event.action, recipients, documents)
+        if event.uid not in self.types or not isinstance(event.result, dict):
+            return
+        ct, locale = event.model, _locale(event)
+        if not ct.draft_and_publish:
+            subscribers = _of_locale(ct, await self._subscribers(ct, None), locale)
+            await self._send(ct, event.action, subscribers, event.result["id"], event.result, None, locale)
+            return
+        # the draft, to draft subscribers; a write that also publishes reaches published
+        # subscribers (and draft ones, as ``publish``) through the afterPublish that follows
+        await self._send_version(ct, event.action, DRAFT, _document_id(event), event.result, locale=locale)
+
+    async def _after_publish(self, event: LifecycleEvent) -> None:
+        if event.uid not in self.types or not isinstance(event.result, dict) or not event.model.draft_and_publish:
+            return
+        locale = _locale(event)
+        document_id = _document_id(event)
+        subscribers = _of_locale(event.model, await self.rt.shared.subscribers(event.uid), locale)
+        for status in (PUBLISHED, DRAFT):
+            await self._send_version(event.model, "publish", status, document_id, event.result, subscribers, locale)
+
+    async def _after_discard(self, event: LifecycleEvent) -> None:
+        """A discarded draft is an update of the draft (the published version is unchanged)."""
+        if event.uid in self.types and isinstance(event.result, dict) and event.model.draft_and_publish:
+            await self._send_version(event.model, "update", DRAFT, _document_id(event), event.result,
+                                     locale=_locale(event))
+
+    async def _before_unpublish(self, event: LifecycleEvent) -> None:
+        """Who gets the unpublish, and the published version they get, read while it is there."""
+        ct = event.model
+        if event.uid not in self.types or not ct.draft_and_publish:
+            return
+        locale = _locale(event)
+        subscribers = _of_locale(ct, await self.rt.shared.subscribers(ct.uid), locale)
+        if not subscribers:
+            return
+        published = await self._row(ct, event.params["where"]["documentId"], PUBLISHED, locale)
+        event.state["realtime_was_published"] = published is not None
+        mine = _of_status(ct, subscribers, PUBLISHED)
+        if published is not None and mine:
+            recipients, shapes = await self._recipients(ct, published, mine)
+            if recipients:
+                documents = await self._documents(ct, published, shapes, None, PUBLISHED, locale)
+                event.state["realtime_recipients"] = [(recipients, documents)]
+
+    async def _after_unpublish(self, event: LifecycleEvent) -> None:
+        if event.uid not in self.types or not event.model.draft_and_publish or not isinstance(event.result, dict):
+            return
+        for recipients, documents in event.state.get("realtime_recipients") or ():
+            await self._deliver(event.model, "unpublish", recipients, documents)
+        if event.state.get("realtime_was_published"):  # unpublishing a draft-only document changes nothing
+            await self._send_version(event.model, "unpublish", DRAFT, _document_id(event), event.result,
+                                     locale=_locale(event))
 
     async def _before_delete(self, event: LifecycleEvent) -> None:
-        """Who gets the delete, and the populated documents they get, read while the entry is there."""
+        """Who gets the delete, and the populated documents they get, read while the entry is there
+        (of a draft & publish type: each version, for the subscribers following it)."""
         if event.uid not in self.types:
             return
-        model = self.rt.app.models[event.uid]
-        row = await model.filter(documentId=event.params["where"]["documentId"]).first()
-        if row is not None:
-            recipients, shapes = await self._recipients(event.model, row.id)
-            if recipients:
-                populated = {key: shapes[key] for key in set(recipients.values()) if key != _PLAIN}
-                event.state["realtime_recipients"] = (
-                    recipients, await self._documents(event.model, row.id, populated, None))
+        ct = event.model
+        document_id = event.params["where"]["documentId"]
+        every = await self.rt.shared.subscribers(ct.uid)
+        # of a localized type: the locale deleted, or (``*``) each locale a subscriber follows
+        locales = [_locale(event)] if _locale(event) != ALL_LOCALES else sorted({spec["locale"] for spec in every.values()
+                                                                               if spec.get("locale")})
+        pending = []
+        for locale in locales:
+            subscribers = _of_locale(ct, every, locale)
+            if not ct.draft_and_publish:
+                rows = self.rt.app.models[event.uid].filter(documentId=document_id)
+                row = await (rows.filter(locale=locale) if locale is not None else rows).first()
+                if row is not None and subscribers:
+                    recipients, shapes = await self._recipients(ct, row.id, subscribers)
+                    if recipients:
+                        populated = {key: shapes[key] for key in set(recipients.values()) if key != _PLAIN}
+                        pending.append((recipients, await self._documents(ct, row.id, populated, None, None, locale)))
+                continue
+            for status in (PUBLISHED, DRAFT):
+                mine = _of_status(ct, subscribers, status)
+                row_id = await self._row(ct, document_id, status, locale) if mine else None
+                if row_id is not None:
+                    recipients, shapes = await self._recipients(ct, row_id, mine)
+                    if recipients:  # every shape read now, the plain one too: the written entry is gone after
+                        pending.append((recipients, await self._documents(ct, row_id, shapes, None, status, locale)))
+        if pending:
+            event.state["realtime_recipients"] = pending
 
     async def _after_delete(self, event: LifecycleEvent) -> None:
         pending = event.state.get("realtime_recipients")
-        if pending and isinstance(event.result, dict):
-            recipients, documents = pending
+        if not pending or not isinstance(event.result, dict):
+            return
+        if not event.model.draft_and_publish and not event.model.localized:
+            [(recipients, documents)] = pending
             plain = _plain(event.model, event.result)
             if plain is not None:  # the entry as it was, as the deleting caller read it
                 documents[_PLAIN] = plain
+        for recipients, documents in pending:
             await self._deliver(event.model, "delete", recipients, documents)
+
+    async def _send_version(self, ct: ContentType, action: str, status: str, document_id: str | None,
+                            written: dict[str, Any], every: dict[str, dict[str, Any]] | None = None,
+                            locale: str | None = None) -> None:
+        """``action`` to the subscribers (of ``every``, else all) following version ``status`` (and
+        ``locale``) of a draft & publish document; ``written`` is used as is when it is that
+        version (else it is read)."""
+        subscribers = _of_status(ct, every, status) if every is not None else await self._subscribers(ct, status)
+        subscribers = _of_locale(ct, subscribers, locale)
+        if not subscribers or document_id is None:
+            return
+        known = "publishedAt" in written and (written["publishedAt"] is None) == (status == DRAFT)
+        row_id = written["id"] if known else await self._row(ct, document_id, status, locale)
+        if row_id is not None:
+            await self._send(ct, action, subscribers, row_id, written if known else None, status, locale)
+
+    async def _send(self, ct: ContentType, action: str, subscribers: dict[str, dict[str, Any]], entry_id: int,
+                    written: dict[str, Any] | None, status: str | None = None, locale: str | None = None) -> None:
+        if subscribers:
+            recipients, shapes = await self._recipients(ct, entry_id, subscribers)
+            documents = await self._documents(ct, entry_id, shapes, written, status, locale)
+            await self._deliver(ct, action, recipients, documents)
+
+    async def _subscribers(self, ct: ContentType, status: str | None) -> dict[str, dict[str, Any]]:
+        return _of_status(ct, await self.rt.shared.subscribers(ct.uid), status)
+
+    async def _row(self, ct: ContentType, document_id: str, status: str, locale: str | None = None) -> int | None:
+        """The id of the row holding version ``status`` (in ``locale``) of a draft & publish document, if any."""
+        rows = self.rt.app.models[ct.uid].filter(documentId=document_id, publishedAt__isnull=status == DRAFT)
+        if ct.localized and locale is not None:
+            rows = rows.filter(locale=locale)
+        ids = await rows.limit(1).values_list("id", flat=True)
+        return ids[0] if ids else None
 
     async def _deliver(self, ct: ContentType, action: str, recipients: dict[str, str],
                        documents: dict[str, dict[str, Any]]) -> None:
@@ -152,27 +309,29 @@ class ContentEvents:
                 await self.rt.sio.emit(name, document, to=sid)
 
     async def _documents(self, ct: ContentType, entry_id: int, shapes: dict[str, dict[str, Populate]],
-                         written: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-        """The entry in each shape (populate) subscribers asked for: one read per shape.
+                         written: dict[str, Any] | None, status: str | None,
+                         locale: str | None = None) -> dict[str, dict[str, Any]]:
+        """The entry (row ``entry_id``) in each shape (populate) subscribers asked for: one read per shape.
 
         Without populate it is the written document itself when that holds every
         field REST shows (whatever the writer populated left out), else a read.
+        Populated relations resolve to ``status`` as REST's do (``published`` for
+        types without draft & publish).
         """
         documents: dict[str, dict[str, Any]] = {}
         for key, populate in shapes.items():
             document = _plain(ct, written) if key == _PLAIN and written is not None else None
-            if document is None:
-                query = Query(filters=Condition(("id",), "$eq", entry_id), populate=populate)
-                document = await self.rt.app.reader.find_one(ct, query)
+            if document is None:  # as REST's findOne of that version (the core resolves its relations)
+                document = await DocumentService(self.rt.app, ct.uid).find_row(
+                    entry_id, Query(populate=populate, status=status or PUBLISHED, locale=locale))
             if document is not None:
                 documents[key] = document
         return documents
 
-    async def _recipients(self, ct: ContentType,
-                          entry_id: int) -> tuple[dict[str, str], dict[str, dict[str, Populate]]]:
-        """Subscribers whose role may read entry ``entry_id`` and whose filters it matches, each with
-        the key of its shape (its populate parsed under its role's grants), and those shapes."""
-        subscribers = await self.rt.shared.subscribers(ct.uid)
+    async def _recipients(self, ct: ContentType, entry_id: int, subscribers: dict[str, dict[str, Any]],
+                          ) -> tuple[dict[str, str], dict[str, dict[str, Populate]]]:
+        """Of ``subscribers``, those whose role may read row ``entry_id`` and whose filters it matches,
+        each with the key of its shape (its populate parsed under its role's grants), and those shapes."""
         if not subscribers:
             return {}, {}
         verdicts: dict[str, bool] = {}
@@ -223,7 +382,7 @@ class ContentEvents:
 def _plain(ct: ContentType, document: dict[str, Any]) -> dict[str, Any] | None:
     """``document`` as REST shows it without fields or populate (relations, media, components and
     dynamic zones left out), or None when it lacks a field (the writer asked for ``fields``)."""
-    shown = {*_SYSTEM, *(a.name for a in ct.scalar_attributes() if not a.hidden)}
+    shown = {*_SYSTEM, *(a.name for a in ct.scalar_attributes() if not a.hidden), *(("locale",) * ct.localized)}
     if not shown <= document.keys():
         return None
     return {k: v for k, v in document.items() if k in shown}
@@ -232,3 +391,35 @@ def _plain(ct: ContentType, document: dict[str, Any]) -> dict[str, Any] | None:
 def _caller_spec(caller: Caller) -> dict[str, Any]:
     user = {k: caller.user.get(k) for k in _USER_KEYS} if caller.user else None
     return {"kind": caller.kind, "user": user, "token": caller.token}
+
+
+def _of_status(ct: ContentType, subscribers: dict[str, dict[str, Any]],
+               status: str | None) -> dict[str, dict[str, Any]]:
+    """The subscribers following version ``status`` (None: all of a type without draft & publish;
+    a subscription recorded without ``status`` follows the published version)."""
+    if not ct.draft_and_publish:
+        return subscribers if status is None else {}
+    return {sid: spec for sid, spec in subscribers.items() if (spec.get("status") or PUBLISHED) == status}
+
+
+def _of_locale(ct: ContentType, subscribers: dict[str, dict[str, Any]],
+               locale: str | None) -> dict[str, dict[str, Any]]:
+    """The subscribers following ``locale`` (all of them for a type that is not localized, or for
+    ``*``, every locale)."""
+    if not ct.localized or locale is None or locale == ALL_LOCALES:
+        return subscribers
+    return {sid: spec for sid, spec in subscribers.items() if spec.get("locale") == locale}
+
+
+def _locale(event: LifecycleEvent) -> str | None:
+    """The locale an event's write was in (None for types that are not localized)."""
+    locale = event.params.get("locale")
+    return locale if isinstance(locale, str) else None
+
+
+def _document_id(event: LifecycleEvent) -> str | None:
+    where = event.params.get("where") or {}
+    document_id = where.get("documentId")
+    if document_id is None and isinstance(event.result, dict):
+        document_id = event.result.get("documentId")
+    return document_id if isinstance(document_id, str) else None

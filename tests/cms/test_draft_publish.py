@@ -144,6 +144,8 @@ def test_discard_draft_resets_the_draft_to_the_published_version(api: httpx.Clie
     assert draft["title"] == "Kept" and draft["publishedAt"] is None
     assert draft["author"]["name"] == "Kept author" and draft["author"]["publishedAt"] is None
     assert api.get("/probe/events").json() == [["discardDraft", doc["documentId"]]] * 2
+    # the draft is the published version again: it was last changed when that was (not "modified")
+    assert draft["updatedAt"] == version(api, doc["documentId"], "published")["updatedAt"]
 
 
 def test_discard_draft_of_a_never_published_document_is_a_404(api: httpx.Client) -> None:
