@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -142,13 +143,40 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory, realtime: str = "", na
     tests log in many times on purpose (the limit has its own tests).
     """
     plugins = f"[users_permissions]\n{users_permissions}\n\n[realtime]\n{realtime}\n"
-    root = make_project(tmp_path_factory.mktemp(name), plugins_toml=plugins)
+    with serving_chat(make_project(tmp_path_factory.mktemp(name), plugins_toml=plugins)) as server:
+        yield server
+
+
+@contextmanager
+def serving_chat(root: Path) -> Iterator[ChatServer]:
+    """``cms develop`` on the project at ``root`` (with the test secrets), on a database of its own."""
     with database_environment() as env:
         server = Server(root, "develop", {**env, **SECRETS_ENV})
         try:
             yield ChatServer(server.wait_ready(), env)
         finally:
             server.stop()
+
+
+def populate_params(populate: Any) -> list[tuple[str, str]]:
+    """A socket subscription's ``populate`` in REST's bracket notation (to ask REST the same)."""
+    pairs: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}[{key}]", item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(f"{prefix}[{index}]", item)
+        elif isinstance(value, bool):
+            pairs.append((prefix, "true" if value else "false"))
+        else:
+            pairs.append((prefix, str(value)))
+
+    if populate is not None:
+        walk("populate", populate)
+    return pairs
 
 
 class Client:

@@ -26,9 +26,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project
-from tests.plugins.realtime.conftest import SECRETS_ENV, ChatServer, Client, Connect, User, quiet, unique
+from tests.helpers.project import make_project
+from tests.plugins.realtime.conftest import ChatServer, Client, Connect, User, populate_params, quiet, serving_chat, unique
 from tests.plugins.realtime.plugin_projects import user_with_role
 
 PROJECT = Path(__file__).resolve().parents[2] / "projects" / "draft_publish"
@@ -105,42 +104,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     (root / "plugins" / "draft_actions" / "__init__.py").write_text(DRAFT_ACTIONS)
     grants = root / "config" / "permissions.toml"
     grants.write_text(grants.read_text() + ROLES)
-    with database_environment() as env:
-        running = Server(root, "develop", {**env, **SECRETS_ENV})
-        try:
-            yield ChatServer(running.wait_ready(), env)
-        finally:
-            running.stop()
+    with serving_chat(root) as running:
+        yield running
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def query_string(populate: Any) -> list[tuple[str, str]]:
-    """``populate`` in REST's bracket notation."""
-    pairs: list[tuple[str, str]] = []
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(f"{prefix}[{key}]", item)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(f"{prefix}[{index}]", item)
-        elif isinstance(value, bool):
-            pairs.append((prefix, "true" if value else "false"))
-        else:
-            pairs.append((prefix, str(value)))
-
-    if populate is not None:
-        walk("populate", populate)
-    return pairs
-
-
 async def rest(server: ChatServer, user: User, document_id: str, status: str, populate: Any = None,
                plural: str = "articles") -> dict[str, Any]:
     """What REST's GET answers ``user`` for one version of the document."""
-    params = [("status", status), *query_string(populate)]
+    params = [("status", status), *populate_params(populate)]
     answer = await server.http("GET", f"/api/{plural}/{document_id}", user.jwt, params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()["data"]

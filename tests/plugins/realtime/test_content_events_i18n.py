@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project
-from tests.plugins.realtime.conftest import SECRETS_ENV, ChatServer, Connect, quiet, unique
+from tests.helpers.project import make_project
+from tests.plugins.realtime.conftest import ChatServer, Connect, quiet, serving_chat, unique
 from tests.plugins.realtime.plugin_projects import user_with_role
 
 PROJECT = Path(__file__).resolve().parents[2] / "projects" / "i18n"
@@ -41,12 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     shutil.copytree(PROJECT / "content_types", root / "content_types", dirs_exist_ok=True)
     grants = root / "config" / "permissions.toml"
     grants.write_text(grants.read_text() + ROLES)
-    with database_environment() as env:
-        running = Server(root, "develop", {**env, **SECRETS_ENV})
-        try:
-            yield ChatServer(running.wait_ready(), env)
-        finally:
-            running.stop()
+    with serving_chat(root) as running:
+        yield running
 
 
 async def write(server: ChatServer, token: str, method: str, path: str, data: dict[str, Any] | None = None,
