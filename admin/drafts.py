@@ -82,16 +82,19 @@ def status_of(draft_updated: Any, published_updated: Any) -> str:
     return PUBLISHED
 
 
-async def statuses(model: Any, document_ids: Iterable[str]) -> dict[str, str]:
-    """The status of each document of ``document_ids``: one query (both versions' timestamps)."""
+async def statuses(model: Any, document_ids: Iterable[str], localized: bool = False) -> dict[Any, str]:
+    """The status of each document of ``document_ids``: one query (both versions' timestamps).
+    Of a localized type each locale's version has its own: keys are ``(documentId, locale)``."""
     wanted = sorted(set(document_ids))
     if not wanted:
         return {}
-    drafts: dict[str, Any] = {}
-    published: dict[str, Any] = {}
-    for row in await model.filter(documentId__in=wanted).values("documentId", "publishedAt", "updatedAt"):
-        (drafts if row["publishedAt"] is None else published)[row["documentId"]] = row["updatedAt"]
-    return {doc: status_of(drafts.get(doc), published.get(doc)) for doc in wanted}
+    drafts: dict[Any, Any] = {}
+    published: dict[Any, Any] = {}
+    columns = ("documentId", "publishedAt", "updatedAt", *(("locale",) if localized else ()))
+    for row in await model.filter(documentId__in=wanted).values(*columns):
+        key = (row["documentId"], row["locale"]) if localized else row["documentId"]
+        (drafts if row["publishedAt"] is None else published)[key] = row["updatedAt"]
+    return {key: status_of(drafts.get(key), published.get(key)) for key in {*drafts, *published}}
 
 
 async def status_ids(view: ContentTypeView) -> tuple[list[int], list[int]]:
@@ -205,13 +208,14 @@ class Publishing(CustomView):
         if not rows:
             raise HTTPException(HTTP_404_NOT_FOUND)
         document_id = rows[0]["documentId"]
+        locale = rows[0].get("locale")  # a localized type: the row's locale's version
         back = request.url_for("admin:edit", key=view.key).include_query_params(pk=str(pk))
         try:
             if what == "unpublish":
-                document = await view.service.unpublish(document_id)
+                document = await view.service.unpublish(document_id, locale=locale)
                 message = 'The item "%s" was unpublished: only its draft is left.'
             else:
-                document = await view.service.discard_draft(document_id)
+                document = await view.service.discard_draft(document_id, locale=locale)
                 message = 'The changes to "%s" were discarded: the draft is the published version again.'
         except ApplicationError as exc:
             flash(request, exc.message, "error")

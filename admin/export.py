@@ -132,14 +132,16 @@ async def plan(view: ContentTypeView, request: Request, selection: ActionSelecti
     """The rows of ``scope``: everything the list's search and filters match, its current page,
     or the selected rows (all matching ones when the editor selected them all)."""
     populate = view.export_populate()
+    locale = view.locale(request)  # a localized type: the list's locale (its ?locale=, in _list_query)
     if scope == "page":
         params = view._parse_list_params(request, QueryParams((request.query_params.get("_list_query") or "")
                                                               .lstrip("?")))
         where = await view._where(request, params.filters)
         skip = (params.page - 1) * params.page_size
-        total = await view.service.count(Query(filters=where, search=params.q, status=DRAFT))
+        total = await view.service.count(Query(filters=where, search=params.q, status=DRAFT, locale=locale))
         query = Query(filters=where, sort=view.sort_keys(params.sorts), search=params.q, populate=populate,
-                      pagination=Pagination("offset", skip, params.page_size, with_count=False), status=DRAFT)
+                      pagination=Pagination("offset", skip, params.page_size, with_count=False), status=DRAFT,
+                      locale=locale)
         return Plan(query, False, max(0, min(params.page_size, total - skip)))
     where: Node | None
     search = selection.q
@@ -150,8 +152,8 @@ async def plan(view: ContentTypeView, request: Request, selection: ActionSelecti
         where, search = Condition(("id",), "$in", ids), None
     else:
         where = await view._where(request, selection.filters)
-    total = await view.service.count(Query(filters=where, search=search, status=DRAFT))
-    return Plan(Query(filters=where, search=search, populate=populate, status=DRAFT), True, total)
+    total = await view.service.count(Query(filters=where, search=search, status=DRAFT, locale=locale))
+    return Plan(Query(filters=where, search=search, populate=populate, status=DRAFT, locale=locale), True, total)
 
 
 async def batches(view: ContentTypeView, plan: Plan) -> AsyncIterator[list[dict[str, Any]]]:
@@ -166,7 +168,8 @@ async def batches(view: ContentTypeView, plan: Plan) -> AsyncIterator[list[dict[
         after = Condition(("id",), "$gt", last)
         where = after if plan.query.filters is None else And((plan.query.filters, after))
         query = Query(filters=where, sort=(SortKey(("id",)),), search=plan.query.search, populate=plan.query.populate,
-                      pagination=Pagination("offset", 0, BATCH, with_count=False), status=DRAFT)
+                      pagination=Pagination("offset", 0, BATCH, with_count=False), status=DRAFT,
+                      locale=plan.query.locale)
         documents, _ = await view.service.find_many(query)
         if not documents:
             return

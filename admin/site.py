@@ -34,6 +34,7 @@ from admin.assistant import page as assistant_page
 from admin.auth import ADMIN_UID, AdminAuth
 from admin.config import AdminConfig
 from admin.dashboard import Dashboard
+from admin.locales import LocaleLookup, create_url as locale_create_url
 from admin.drafts import Publishing
 from admin.media import library as media_library
 from admin.settings import SchemasPage
@@ -127,7 +128,8 @@ class Site:
             timezone_config=TimezoneConfig(database_timezone="UTC"),
             export_config=ExportConfig(max_rows=100_000),
         )
-        self.admin.templates.env.globals.update(develop=app.settings.develop, detail_url=detail_url, edit_url=edit_url)
+        self.admin.templates.env.globals.update(develop=app.settings.develop, detail_url=detail_url, edit_url=edit_url,
+                                                create_url=locale_create_url)
         self._views: dict[str, ContentTypeView] = {}
         menus: dict[str, list[ContentTypeView]] = {}
         unlisted: list[ContentTypeView] = []
@@ -165,6 +167,8 @@ class Site:
         self.admin.add_view(DropDown("Settings", views=settings, icon="fa-solid fa-gear"))
         self.admin.add_view(SetupPage(self))
         self.admin.add_view(UidLookup(self))
+        if any(view.localized for view in self._views.values()):
+            self.admin.add_view(LocaleLookup(self))  # the form pickers of localized targets, per locale
         if any(view.draft_and_publish for view in self._views.values()):
             self.admin.add_view(Publishing(self))  # the edit view's Unpublish and Discard changes  # the uid fields' "Generate" button asks it for a free value
 

@@ -15,6 +15,7 @@ related entries as nested entries, and a label for links and pickers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -37,6 +38,7 @@ from starlette_admin.filters import FilterGroup, FilterRegistry
 from starlette_admin.helpers import static_url
 from starlette_admin.types import RequestAction
 
+from admin import locales as i18n
 from admin.auth import ADMIN_UID, Account, account_of
 from admin.components import ComponentColumn, ComponentField, Schemas, component_columns, component_field
 from admin.drafts import FIELD as STATUS_FIELD, StatusField, publishing, resolve_filter, statuses
@@ -53,6 +55,7 @@ from admin.fields import (
 )
 from admin.export import export_form, export_response
 from admin.filters import Filters, picked_entries, to_where
+from admin.locales import LocalesField
 from admin.media import CARD_FIELDS, media_field
 from admin.urls import detail_url, edit_url
 from cms.content import ContentType
@@ -115,6 +118,9 @@ class ContentTypeView(BaseModelView):
         #: draft & publish (admin.drafts): lists and forms work on the drafts, a status column,
         #: Publish / Unpublish / Discard changes buttons
         self.draft_and_publish = bool(ct.draft_and_publish)
+        #: i18n (admin.locales): lists and forms work on one locale's versions, a locale switcher,
+        #: a Locales column, shared attributes marked on forms
+        self.localized = bool(getattr(ct, "localized", False))
         self._convert = converters(ct)
         self._private = [a.name for a in ct.scalar_attributes()
                          if a.private and a.type != "password" and shown_in_admin(a)]
@@ -158,6 +164,12 @@ class ContentTypeView(BaseModelView):
         fields.extend(columns)
         if self.draft_and_publish:
             fields.append(StatusField())
+        if self.localized:
+            fields.append(LocalesField())
+            for field in fields:  # "shared by every locale" beside the attributes the locales share
+                attr = self.ct.attributes.get(field.name)
+                if attr is not None and not attr.localized:
+                    field.extra = {**(field.extra or {}), i18n.SHARED: True}
         for name in ("createdAt", "updatedAt"):
             fields.append(DateTimeField(name, label=label_of(name), read_only=True, exclude_from_create=True,
                                         exclude_from_edit=True, exclude_from_list=name == "updatedAt"))
@@ -269,18 +281,53 @@ class ContentTypeView(BaseModelView):
             meta["select2"] = {"selection": await self.select2_selection(obj, request),
                                "result": await self.select2_result(obj, request)}
         values.setdefault("id", obj.id)
-        meta["detailUrl"] = detail_url(request, self.key or "", obj.id)
+        meta["detailUrl"] = self._in_row_locale(request, detail_url(request, self.key or "", obj.id),
+                                                getattr(obj, "locale", None))
         values["_meta"] = meta
         return values
 
+    def _in_row_locale(self, request: Request, url: str, code: str | None = None) -> str:
+        """A list row's link on a localized type, naming the row's locale (``code``, else the
+        list's when it names one). The row id alone says it too: other pages' links go without."""
+        if not self.localized or getattr(request.state, "action", None) != RequestAction.LIST:
+            return url
+        chosen = self.chosen_locale(request)
+        code = code or (chosen.code if chosen.named else None)
+        return f"{url}&{i18n.PARAM}={code}" if code else url
+
     @link_row_action(name="view", text="View", icon_class="default_actions.view", exclude_from_detail=True)
     def row_action_1_view(self, request: Request, pk: Any) -> str:
-        return detail_url(request, self.key or "", pk)
+        return self._in_row_locale(request, detail_url(request, self.key or "", pk))
 
     @link_row_action(name="edit", text="Edit", icon_class="default_actions.edit",
                      action_btn_class="action.row_item_edit")
     def row_action_2_edit(self, request: Request, pk: Any) -> str:
-        return edit_url(request, self.key or "", pk)
+        return self._in_row_locale(request, edit_url(request, self.key or "", pk))
+
+    # -- locales (admin.locales) ----------------------------------------------------------
+
+    def resolve_form_layout(self, request: Request, obj: Any = None, errors: Any = None) -> Any:
+        """starlette-admin's; a localized type's create form looks related entries up in its locale
+        (the edit form's is the entry's, set by :meth:`find_by_pk`)."""
+        if self.localized and not hasattr(request.state, "cms_form_locale"):
+            request.state.cms_form_locale = self.locale(request)
+        return super().resolve_form_layout(request, obj, errors)
+
+    def chosen_locale(self, request: Request) -> i18n.Chosen:
+        """The locale the page works in (a localized type's): ``?locale=``, else the default."""
+        found = getattr(request.state, "cms_locale", None)
+        if found is None:
+            found = request.state.cms_locale = i18n.chosen(self.app, request)
+        return found  # type: ignore[no-any-return]
+
+    def locale(self, request: Request) -> str | None:
+        """The ``locale`` of the page's reads and writes; None for a type that is not localized."""
+        return self.chosen_locale(request).code if self.localized else None
+
+    def locale_switches(self, request: Request) -> list[i18n.Switch]:
+        """The list's (and the create page's) locale switcher: this page in each locale. A
+        document's detail and edit pages have theirs on the entry (``_switches``, :meth:`_in_locale`)."""
+        return i18n.list_switches(request, self.chosen_locale(request))
 
     # -- reads ------------------------------------------------------------------------
 
@@ -332,9 +379,10 @@ class ContentTypeView(BaseModelView):
         choices: dict[str, list[tuple[int, str]]] = {}
         for name, ids in picked_entries(filters, self.relations).items():
             target, label = self.site.view(self.relations[name]), self.relation_label(name)
-            documents, _ = await target.service.find_many(Query(
+            documents = await target.find_rows(Query(
                 filters=Condition(("id",), "$in", sorted(ids)), fields=(label,) if label else (),
-                pagination=Pagination("offset", 0, len(ids), with_count=False), status=DRAFT))
+                pagination=Pagination("offset", 0, len(ids), with_count=False), status=DRAFT),
+                by_locale=True)
             choices[name] = [(d["id"], str(d[label]) if label and d.get(label) not in (None, "")
                               else f"{target.display_name} #{d['id']}") for d in documents]
         request.state.relation_choices = choices
@@ -345,13 +393,13 @@ class ContentTypeView(BaseModelView):
             await self._pick_labels(request, filters)
         query = Query(filters=await self._where(request, filters), sort=self.sort_keys(sorts), search=q or None,
                       pagination=Pagination("offset", max(skip, 0), limit if limit > 0 else None, with_count=False),
-                      populate=self._populate(request), status=DRAFT)
+                      populate=self._populate(request), status=DRAFT, locale=self.locale(request))
         documents, _ = await self.service.find_many(query)
         return await self._entries(documents)
 
     async def count(self, request: Request, q: str | None = None, filters: FilterGroup | None = None) -> int:
         total = await self.service.count(Query(filters=await self._where(request, filters), search=q or None,
-                                               status=DRAFT))
+                                               status=DRAFT, locale=self.locale(request)))
         if getattr(request.state, "action", None) == RequestAction.LIST:
             request.state.list_total = total  # for the export dialog, built later on the list page
         return total
@@ -361,8 +409,7 @@ class ContentTypeView(BaseModelView):
             return []
         query = Query(filters=Condition(("id",), "$in", ids), populate=self._populate(request),
                       pagination=Pagination("offset", 0, len(ids), with_count=False), status=DRAFT)
-        documents, _ = await self.service.find_many(query)
-        entries = await self._entries(documents)
+        entries = await self._entries(await self.find_rows(query, by_locale=True))
         action = getattr(request.state, "action", None)
         if self._private and action in (RequestAction.DETAIL, RequestAction.EDIT):
             # private attributes never leave the reader; the detail page and the form show them
@@ -373,9 +420,34 @@ class ContentTypeView(BaseModelView):
                     setattr(entry, name, by_id.get(entry.id, {}).get(name))
         return entries
 
+    async def find_rows(self, query: Query, by_locale: bool = False) -> list[dict[str, Any]]:
+        """The documents ``query`` finds; with ``by_locale`` (a query by row ids) of a localized
+        type, in whichever locale each row is (the reads of a localized type are per locale)."""
+        if not (by_locale and self.localized and isinstance(query.filters, Condition)
+                and query.filters.path == ("id",) and query.filters.operator == "$in"):
+            documents, _ = await self.service.find_many(query)
+            return documents
+        ids = list(query.filters.value)
+        groups: dict[str, list[int]] = {}
+        for row_id, code in await self.model.filter(id__in=ids).values_list("id", "locale"):
+            groups.setdefault(code, []).append(row_id)
+        found: list[dict[str, Any]] = []
+        for code, group in groups.items():
+            documents, _ = await self.service.find_many(replace(
+                query, filters=Condition(("id",), "$in", group), locale=code,
+                pagination=Pagination("offset", 0, len(group), with_count=False)))
+            found += documents
+        return sorted(found, key=lambda d: int(d["id"]))
+
     async def find_by_pk(self, request: Request, pk: Any) -> Any:
-        found = await self._by_ids(request, _ids([pk]))
-        entry = found[0] if found else None
+        action = getattr(request.state, "action", None)
+        if self.localized and action in (RequestAction.DETAIL, RequestAction.EDIT):
+            entry = await self._in_locale(request, _ids([pk]))
+            if entry is not None:  # the form's relation pickers look up this locale's entries
+                request.state.cms_form_locale = entry.locale
+        else:
+            found = await self._by_ids(request, _ids([pk]))
+            entry = found[0] if found else None
         if entry is not None and getattr(request.state, "action", None) == RequestAction.EDIT \
                 and not self.owns(request, entry):
             raise HTTPException(HTTP_403_FORBIDDEN, "Authors can edit only the entries they created.")
@@ -384,14 +456,106 @@ class ContentTypeView(BaseModelView):
     async def find_by_pks(self, request: Request, pks: list[Any]) -> Sequence[Any]:
         return await self._by_ids(request, _ids(pks))
 
+    async def _in_locale(self, request: Request, ids: list[int]) -> Entry | None:
+        """The detail or edit page's entry of a localized type: row ``ids[0]``, or its document's
+        version in ``?locale=`` when that names another locale; the edit page of a locale the
+        document lacks is the form creating that version (:meth:`_new_version`), the detail page
+        a 404."""
+        if not ids:
+            return None
+        rows = await self.model.filter(id=ids[0]).values("id", "documentId", "locale")
+        if not rows:
+            return None
+        row, wanted = rows[0], self.chosen_locale(request)
+        code = wanted.code if wanted.named else row["locale"]
+        if code != row["locale"]:
+            others = self.model.filter(documentId=row["documentId"], locale=code)
+            if self.draft_and_publish:
+                others = others.filter(publishedAt__isnull=True)
+            other = await others.values_list("id", flat=True)
+            if not other:
+                if getattr(request.state, "action", None) != RequestAction.EDIT:
+                    raise HTTPException(404, f'This {self.display_name.lower()} has no "{code}" version yet.')
+                return await self._new_version(request, row["id"], code)
+            ids = [int(other[0])]
+        found = await self._by_ids(request, ids)
+        return await self._with_switches(request, found[0]) if found else None
+
+    async def _with_switches(self, request: Request, entry: Entry) -> Entry:
+        """``entry`` with its page's locale switcher (``_switches``) and, for a version not
+        created yet, the "Fill in from another locale" choices (``_fills``)."""
+        page = "edit" if getattr(request.state, "action", None) == RequestAction.EDIT else "detail"
+        entry._switches = await i18n.document_switches(self, request, entry, page)  # type: ignore[attr-defined]
+        if getattr(entry, "_new_locale", None):
+            entry._fills = i18n.fill_switches(  # type: ignore[attr-defined]
+                request, entry, list(getattr(entry, i18n.FIELD, None) or []))
+        return entry
+
+    async def _new_version(self, request: Request, row_id: int, code: str) -> Entry | None:
+        """The form of the document's version in locale ``code``, which it lacks: the shared
+        attributes as the row ``row_id`` has them, the localized ones empty, or those of the
+        document's version in ``?fill_from=`` ("Fill in from another locale"; relations to
+        localized types mapped to the related documents' versions in ``code``, when they
+        have one)."""
+        found = await self._by_ids(request, [row_id])
+        if not found:
+            return None
+        source = found[0]
+        values = {k: v for k, v in vars(source).items() if not k.startswith("_")}
+        for name, attr in self.ct.attributes.items():
+            if attr.localized:
+                values[name] = None
+        fill = request.query_params.get(i18n.FILL_PARAM)
+        if fill and fill != code and fill in (values.get(i18n.FIELD) or []):
+            rows = self.model.filter(documentId=source.documentId, locale=fill)
+            if self.draft_and_publish:
+                rows = rows.filter(publishedAt__isnull=True)
+            filled = await self._by_ids(request, [int(i) for i in await rows.values_list("id", flat=True)][:1])
+            if filled:
+                for name, attr in self.ct.attributes.items():
+                    if attr.localized:
+                        values[name] = await self._carried(name, getattr(filled[0], name, None), code)
+        values.update({"locale": code, STATUS_FIELD: None, "_new_locale": code, "_fill_from": fill})
+        return await self._with_switches(request, Entry(values, f"{self.label_for(values)} ({code})"))
+
+    async def _carried(self, name: str, value: Any, code: str) -> Any:
+        """Relation ``name``'s entries (``value``) as the version in ``code`` links them: a
+        localized target's entries in ``code`` (those that have one); others as they are."""
+        key = self.relations.get(name)
+        if key is None or value is None:
+            return value
+        target = self.site.view(key)
+        if not target.localized:
+            return value
+        items = value if isinstance(value, list) else [value]
+        rows = target.model.filter(documentId__in=[i.documentId for i in items], locale=code)
+        if target.draft_and_publish:
+            rows = rows.filter(publishedAt__isnull=True)
+        by_document = dict(await rows.values_list("documentId", "id"))
+        ids = [by_document[i.documentId] for i in items if i.documentId in by_document]
+        label = self.relation_label(name)
+        documents, _ = await target.service.find_many(Query(
+            filters=Condition(("id",), "$in", ids), fields=(label,) if label else (), locale=code,
+            pagination=Pagination("offset", 0, max(len(ids), 1), with_count=False), status=DRAFT))
+        order = {row_id: i for i, row_id in enumerate(ids)}
+        carried = [target.entry(d) for d in sorted(documents, key=lambda d: order.get(d["id"], 0))]
+        if isinstance(value, list):
+            return carried
+        return carried[0] if carried else None
+
     async def _entries(self, documents: list[dict[str, Any]]) -> list[Entry]:
         entries = [self.entry(doc) for doc in documents]
         if entries:
             await self.site.add_authors(self.model, entries)
             if self.draft_and_publish:  # one query for the page's documents (admin.drafts)
-                found = await statuses(self.model, (e.documentId for e in entries))
+                found = await statuses(self.model, (e.documentId for e in entries), localized=self.localized)
                 for entry in entries:
-                    setattr(entry, STATUS_FIELD, found.get(entry.documentId))
+                    setattr(entry, STATUS_FIELD, found.get((entry.documentId, entry.locale) if self.localized
+                                                           else entry.documentId))
+            if self.localized:  # the locales each document exists in: one query for the page
+                versions = await i18n.versions(self.model, (e.documentId for e in entries), i18n.codes(self.app))
+                for entry in entries:
+                    setattr(entry, i18n.FIELD, versions.get(entry.documentId, []))
         return entries
 
     def entry(self, document: dict[str, Any]) -> Entry:
@@ -453,8 +617,9 @@ class ContentTypeView(BaseModelView):
         return PUBLISHED if publish else DRAFT
 
     async def _draft_entry(self, document: dict[str, Any]) -> Entry:
-        """The entry the admin goes on with after a write that published: the document's draft."""
-        draft = await self.service.find_one(document["documentId"], Query(status=DRAFT))
+        """The entry the admin goes on with after a write that published: the document's draft
+        (in the written locale)."""
+        draft = await self.service.find_one(document["documentId"], Query(status=DRAFT, locale=document.get("locale")))
         return self.entry(draft)
 
     async def create(self, request: Request, data: dict[str, Any]) -> Any:
@@ -463,7 +628,7 @@ class ContentTypeView(BaseModelView):
         publish = self.draft_and_publish and publishing(await request.form())
         try:
             document = await self.service.create(payload, actor=account.id if account else None,
-                                                 status=self._status(publish))
+                                                 status=self._status(publish), locale=self.locale(request))
         except ApplicationError as exc:
             self._raise_form_errors(exc)
         return await self._draft_entry(document) if publish else self.entry(document)
@@ -475,10 +640,14 @@ class ContentTypeView(BaseModelView):
             raise HTTPException(404)
         payload = self._payload(request, data, creating=False)
         publish = self.draft_and_publish and publishing(await request.form())
+        locale = None
+        if self.localized:  # the row's locale, or ?locale=: a version the document lacks is created
+            wanted = self.chosen_locale(request)
+            locale = wanted.code if wanted.named else current[0]["locale"]
         try:
             document = await self.service.update(current[0]["documentId"], payload,
                                                   actor=account.id if account else None,
-                                                  status=self._status(publish))
+                                                  status=self._status(publish), locale=locale)
         except ApplicationError as exc:
             self._raise_form_errors(exc)
         return await self._draft_entry(document) if publish else self.entry(document)
@@ -491,7 +660,8 @@ class ContentTypeView(BaseModelView):
         deleted = 0
         for row in rows:
             try:
-                await self.service.delete(row["documentId"])
+                # a localized type: the version in the row's locale (the list's) only, as Strapi's admin
+                await self.service.delete(row["documentId"], locale=row.get("locale"))
                 deleted += 1
             except ApplicationError as exc:  # e.g. a lifecycle hook refusing
                 raise ActionFailed(f"{deleted} deleted; then: {exc.message}") from exc
@@ -499,7 +669,8 @@ class ContentTypeView(BaseModelView):
 
     async def _owned(self, request: Request, ids: list[int]) -> list[dict[str, Any]]:
         """The rows' documentIds, refusing the whole change if an author does not own one of them."""
-        rows = await self.model.filter(id__in=ids).values("id", "documentId", "createdById")
+        rows = await self.model.filter(id__in=ids).values("id", "documentId", "createdById",
+                                                          *(("locale",) if self.localized else ()))
         account = self._account(request)
         if account is not None and account.is_author and any(r["createdById"] != account.id for r in rows):
             message = "Authors can change only the entries they created."

@@ -7,6 +7,8 @@
  *   type picker of the related entries, by their display field (admin/filters.py RelationIs).
  * - Forms: a field's error from the last submit is cleared as soon as the field changes.
  * - Copy buttons ([data-cms-copy]) and the API token form's grouped action checkboxes.
+ * - Locales (admin/locales.py): a locale switcher ([data-cms-locale-switcher]) goes to the chosen
+ *   option's page; the filter builder's form keeps the list's ?locale= ([data-cms-list-locale]).
  *
  * Plain JavaScript (jQuery only where select2 and starlette-admin's events need it).
  */
@@ -315,6 +317,27 @@
     sync();
   }
 
+  // -- locales ---------------------------------------------------------------------------
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("[data-cms-locale-switcher]");
+    if (!select) return;
+    var option = select.options[select.selectedIndex];
+    if (option && option.dataset.url) window.location.href = option.dataset.url;
+  });
+
+  function initListLocale() {
+    var marker = document.querySelector("[data-cms-list-locale]");
+    var code = marker && marker.getAttribute("data-cms-list-locale");
+    var form = document.getElementById("filter-form");
+    if (!code || !form || form.querySelector('input[name="locale"]')) return;
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "locale";
+    input.value = code;
+    form.appendChild(input);
+  }
+
   function ready() {
     if (window.jQuery) {
       $(document).on("input change", "form input, form select, form textarea", function (event) {
@@ -324,6 +347,7 @@
     }
     initRelationPickers();
     initTokenForm();
+    initListLocale();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
