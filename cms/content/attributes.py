@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ class Attribute:
             return self.is_list
         return self.relation in TO_MANY if self.is_relation else self.multiple
 
-    @property
+    @cached_property  # read on every request of every type: computed once
     def localized(self) -> bool:
         """Of a localized type: whether each locale holds its own value (Strapi v5's rule):
         relations and uids always do; other attributes when their ``pluginOptions.i18n.localized``

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,7 +47,7 @@ class ContentType:
     options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     plugin_options: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property  # read on every request of every type: computed once
     def localized(self) -> bool:
         """``pluginOptions.i18n.localized``: a document has one version per locale, each a row
         with a ``locale`` column (cms.documents; the locales come from the ``i18n`` service)."""
