@@ -106,6 +106,14 @@ class AdminProject:
     def session(self) -> Session:
         return Session(base_url=self.url, follow_redirects=False, timeout=30)
 
+    def first_admin(self) -> Session:
+        """The first administrator, ``root``, made through the setup page: its signed-in session."""
+        session = self.session()
+        created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD,
+                                                  "confirm": ROOT_PASSWORD})
+        assert created.status_code == 303, created.text[:500]
+        return session
+
     def login(self, username: str, password: str = PASSWORD) -> Session:
         session = self.session()
         answer = session.submit("/admin/login", {"username": username, "password": password})
@@ -128,6 +136,18 @@ class AdminProject:
             "username": username, "email": f"{username}@example.com", "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
+
+
+@contextmanager
+def serving_admin(root: Path) -> Iterator[AdminProject]:
+    """``cms develop`` on the project at ``root``, on a database of its own (no admin user yet)."""
+    with database_environment() as env:
+        server = Server(root, "develop", env)
+        try:
+            server.wait_ready(60)
+            yield AdminProject(root, env, server)
+        finally:
+            server.stop()
 
 
 def start_project(root: Path, env: dict[str, str], command: str = "develop", plugins_toml: str = PLUGINS_TOML,

@@ -28,9 +28,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, admin_tab, form_token
-from tests.conftest import database_environment
-from tests.helpers.project import REPO, Server
+from tests.admin.conftest import AdminProject, Session, admin_tab, form_token, serving_admin
+from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 PROJECT = REPO / "tests" / "projects" / "components"
@@ -54,13 +53,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
     root = tmp_path_factory.mktemp("admin-components") / "project"
     shutil.copytree(PROJECT, root)
     (root / "config" / "plugins.toml").write_text(PLUGINS)
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready(60)
-            yield AdminProject(root, env, server)
-        finally:
-            server.stop()
+    with serving_admin(root) as project:
+        yield project
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +64,7 @@ def state() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def root(project: AdminProject, state: dict[str, Any]) -> Session:
-    session = project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
+    session = project.first_admin()
     # REST is open in this project (no users_permissions): an image and an article to link to
     api = httpx.Client(base_url=project.url + "/api", timeout=15)
     uploaded = api.post("/upload", files={"files": ("share.png", _png(), "image/png")})

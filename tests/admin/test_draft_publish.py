@@ -30,9 +30,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, admin_tab
-from tests.conftest import database_environment
-from tests.helpers.project import REPO, Server
+from tests.admin.conftest import AdminProject, Session, admin_tab, serving_admin
+from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 PROJECT = REPO / "tests" / "projects" / "draft_publish"
@@ -48,21 +47,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
     root = tmp_path_factory.mktemp("admin-draft-publish") / "project"
     shutil.copytree(PROJECT, root)
     (root / "config" / "plugins.toml").write_text(PLUGINS)
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready(60)
-            yield AdminProject(root, env, server)
-        finally:
-            server.stop()
+    with serving_admin(root) as project:
+        yield project
 
 
 @pytest.fixture(scope="module")
 def root(project: AdminProject) -> Session:
-    session = project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
-    return session
+    return project.first_admin()
 
 
 @pytest.fixture(scope="module")

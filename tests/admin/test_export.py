@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session
+from tests.admin.conftest import AdminProject, Session
 from tests.admin.seeding import insert_messages, sql
 
 ROOMS = ("lobby", "dev", "random")
@@ -35,10 +35,7 @@ CSV_HEADER = ["Id", "Text", "Attachments", "Room", "Sender", "Recipient", "Clien
 
 @pytest.fixture(scope="module")
 def root(admin_project: AdminProject) -> Session:
-    session = admin_project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
-    return session
+    return admin_project.first_admin()
 
 
 @pytest.fixture(scope="module")

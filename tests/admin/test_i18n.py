@@ -37,9 +37,8 @@ import orjson
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, admin_tab
-from tests.conftest import database_environment
-from tests.helpers.project import REPO, Server
+from tests.admin.conftest import AdminProject, Session, admin_tab, serving_admin
+from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 PROJECT = REPO / "tests" / "projects" / "i18n"
@@ -56,21 +55,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
     shutil.copytree(PROJECT, root)
     plugins = root / "config" / "plugins.toml"
     plugins.write_text(plugins.read_text() + ADMIN)  # the project's [i18n] locales, plus the admin
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready(60)
-            yield AdminProject(root, env, server)
-        finally:
-            server.stop()
+    with serving_admin(root) as project:
+        yield project
 
 
 @pytest.fixture(scope="module")
 def root(project: AdminProject) -> Session:
-    session = project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
-    return session
+    return project.first_admin()
 
 
 @pytest.fixture(scope="module")

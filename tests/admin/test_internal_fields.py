@@ -72,10 +72,7 @@ def last_login(project: AdminProject, username: str) -> Any:
 @pytest.fixture(scope="module")
 def root(admin_project: AdminProject) -> Session:
     """The first administrator, created on the develop-mode setup page (which logs it in)."""
-    session = admin_project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
-    return session
+    return admin_project.first_admin()
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, admin_tab
-from tests.conftest import database_environment
-from tests.helpers.project import Server, make_project
+from tests.admin.conftest import AdminProject, admin_tab, serving_admin
+from tests.helpers.project import make_project
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 LINK = {"collectionName": "components_nav_links", "info": {"displayName": "Link"}, "options": {},
@@ -44,20 +43,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
                          ("content_types/page/schema.json", PAGE)):
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(json.dumps(schema))
-    with database_environment() as env:
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready(60)
-            yield AdminProject(root, env, server)
-        finally:
-            server.stop()
+    with serving_admin(root) as project:
+        yield project
 
 
 @pytest.fixture(scope="module")
 def page(project: AdminProject, browser: Any) -> Iterator[Any]:
-    session = project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
+    project.first_admin()  # the setup page makes root, whom the tab signs in as
     with admin_tab(browser, project.url) as tab:
         yield tab
 

@@ -160,9 +160,7 @@ def state() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def root(project: AdminProject, state: dict[str, Any]) -> Session:
-    session = project.session()
-    created = session.submit("/admin/setup", {"username": "root", "password": ROOT_PASSWORD, "confirm": ROOT_PASSWORD})
-    assert created.status_code == 303, created.text[:500]
+    session = project.first_admin()
     state["ada"] = project.register("ada")["user"]["id"]
     return session
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, start_project
+from tests.admin.conftest import ROOT_PASSWORD, AdminProject, Session, serving_admin, start_project
 from tests.conftest import database_environment
-from tests.helpers.project import REPO, Server, make_project
+from tests.helpers.project import REPO, make_project
 
 ADMIN = REPO / "admin"
 ARTICLE = {
@@ -79,16 +79,11 @@ def test_the_admin_imports_no_module_of_users_permissions() -> None:
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
     """A develop-mode project with the admin and one content type, and no other plugin."""
-    with database_environment() as env:
-        root = make_project(tmp_path_factory.mktemp("no-up") / "project", builtin_types=False, plugins_toml=ADMIN_ONLY)
-        (root / "content_types" / "article").mkdir(parents=True)
-        (root / "content_types" / "article" / "schema.json").write_text(json.dumps(ARTICLE))
-        server = Server(root, "develop", env)
-        try:
-            server.wait_ready(60)
-            yield AdminProject(root, env, server)
-        finally:
-            server.stop()
+    root = make_project(tmp_path_factory.mktemp("no-up") / "project", builtin_types=False, plugins_toml=ADMIN_ONLY)
+    (root / "content_types" / "article").mkdir(parents=True)
+    (root / "content_types" / "article" / "schema.json").write_text(json.dumps(ARTICLE))
+    with serving_admin(root) as project:
+        yield project
 
 
 @pytest.fixture(scope="module")
