@@ -138,6 +138,26 @@ class AdminProject:
         return dict(answer.json())
 
 
+def t(name: str) -> str:
+    """The CSS selector of the element with ``data-testid="<name>"``."""
+    return f'[data-testid="{name}"]'
+
+
+@pytest.fixture(scope="module")
+def page(project: AdminProject, root: Session, browser: Any) -> Iterator[Any]:
+    """A Chromium tab signed in as the module's first administrator (modules define ``project``
+    and ``root``)."""
+    with admin_tab(browser, project.url) as tab:
+        yield tab
+
+
+@pytest.fixture(scope="module")
+def api(project: AdminProject) -> Iterator[httpx.Client]:
+    """An HTTP client of the module's project's REST API."""
+    with httpx.Client(base_url=project.url + "/api", timeout=15) as client:
+        yield client
+
+
 @contextmanager
 def serving_admin(root: Path) -> Iterator[AdminProject]:
     """``cms develop`` on the project at ``root``, on a database of its own (no admin user yet)."""

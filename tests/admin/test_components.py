@@ -28,7 +28,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.admin.conftest import AdminProject, Session, admin_tab, form_token, serving_admin
+from tests.admin.conftest import AdminProject, Session, form_token, serving_admin, t
 from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -75,22 +75,12 @@ def root(project: AdminProject, state: dict[str, Any]) -> Session:
     return session
 
 
-@pytest.fixture(scope="module")
-def page(project: AdminProject, root: Session, browser: Any) -> Iterator[Any]:
-    with admin_tab(browser, project.url) as tab:
-        yield tab
-
-
 def rest(state: dict[str, Any], document_id: str) -> dict[str, Any]:
     answer = state["api"].get(f"/articles/{document_id}", params={
         "populate[seo][populate][0]": "shareImage", "populate[faqs]": "true",
         "populate[blocks][on][shared.related-article][populate][0]": "article"})
     assert answer.status_code == 200, answer.text
     return dict(answer.json()["data"])
-
-
-def t(name: str) -> str:
-    return f'[data-testid="{name}"]'
 
 
 def test_create_an_article_with_components_and_blocks(page: Any, state: dict[str, Any], screenshots: Path) -> None:

@@ -37,7 +37,7 @@ import orjson
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import AdminProject, Session, admin_tab, serving_admin
+from tests.admin.conftest import AdminProject, Session, serving_admin, t
 from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -62,22 +62,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminProject]:
 @pytest.fixture(scope="module")
 def root(project: AdminProject) -> Session:
     return project.first_admin()
-
-
-@pytest.fixture(scope="module")
-def api(project: AdminProject) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=project.url + "/api", timeout=15) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def page(project: AdminProject, root: Session, browser: Any) -> Iterator[Any]:
-    with admin_tab(browser, project.url) as tab:
-        yield tab
-
-
-def t(name: str) -> str:
-    return f'[data-testid="{name}"]'
 
 
 def pk_in_url(page: Any) -> int:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.conftest import AdminProject, admin_tab, serving_admin
+from tests.admin.conftest import AdminProject, admin_tab, serving_admin, t
 from tests.helpers.project import make_project
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -52,10 +52,6 @@ def page(project: AdminProject, browser: Any) -> Iterator[Any]:
     project.first_admin()  # the setup page makes root, whom the tab signs in as
     with admin_tab(browser, project.url) as tab:
         yield tab
-
-
-def t(name: str) -> str:
-    return f'[data-testid="{name}"]'
 
 
 def read(project: AdminProject) -> dict[str, Any]:
