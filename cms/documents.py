@@ -160,7 +160,7 @@ class DocumentService:
             self.content_type, query, access.variables, access.condition)
         if localizations is not None:
             await self._localizations(documents, localizations, event.params["query"], access)
-        if self._any_versions and not self.versions and query.populate:
+        if self._any_versions and query.populate:
             await self._published_targets(documents, query)
         event.result = documents
         await self.app.lifecycles.fire("afterFindMany", event)
@@ -185,7 +185,7 @@ class DocumentService:
             raise NotFoundError()
         if localizations is not None:
             await self._localizations([document], localizations, query, access)
-        if self._any_versions and not self.versions and by_id.populate:
+        if self._any_versions and by_id.populate:
             await self._published_targets([document], replace(by_id, status=query.status))
         event.result = document
         await self.app.lifecycles.fire("afterFindOne", event)
@@ -211,7 +211,7 @@ class DocumentService:
             return None
         if localizations is not None:
             await self._localizations([document], localizations, by_row, OPEN)
-        if self._any_versions and not self.versions and by_row.populate:
+        if self._any_versions and by_row.populate:
             await self._published_targets([document], by_row)
         return document
 
@@ -282,37 +282,14 @@ class DocumentService:
             document["localizations"] = by_document.get(document["documentId"], [])
 
     async def _published_targets(self, documents: list[Document], query: Query) -> None:
-        """This type has no draft & publish; the draft & publish documents its rows link (a
-        link this type holds names the target's draft, as writes do): under ``published``
-        (the default here) each populated one becomes its published version, read with the
-        same fields and populate (left out while it has none), so a draft never shows there."""
-        if query.status == DRAFT:
-            return
-        for name, spec in query.populate.items():
-            attr = self.content_type.attributes.get(name)
-            if attr is None or attr.type != "relation" or not attr.target:
-                continue
-            storage = self.app.models.storage(self.content_type.uid, name)
-            target = self.app.registry.get(storage.target_uid)
-            if not target.draft_and_publish or not storage.owning:
-                continue
-            linked = [d[name] for d in documents if d.get(name)]
-            wanted = sorted({item["documentId"] for value in linked
-                             for item in (value if isinstance(value, list) else [value])})
-            found: dict[str, Document] = {}
-            if wanted:  # read as the reader populates (no lifecycle hooks), in the published version
-                versioned = DocumentService(self.app, target.uid)._versioned_of(Query(
-                    filters=Condition(("documentId",), "$in", wanted), fields=spec.fields,
-                    populate=spec.populate, status=PUBLISHED,
-                    pagination=Pagination("offset", 0, len(wanted), with_count=False)))
-                published, _ = await self.app.reader.find_many(target, versioned)
-                found = {d["documentId"]: d for d in published}
-            for document in documents:
-                value = document.get(name)
-                if isinstance(value, list):
-                    document[name] = [found[d["documentId"]] for d in value if d["documentId"] in found]
-                elif value is not None:
-                    document[name] = found.get(value["documentId"])
+        """Populated documents of types without draft & publish hold links to draft & publish
+        documents that name their drafts (as writes link): under ``published`` (the default
+        for them) each such linked document becomes its published version, read with the same
+        fields and populate (left out while it has none), so a draft never shows, at any depth
+        of the populate. Nothing to do for drafts."""
+        status = self._status(query.status) if self.versions else (query.status or PUBLISHED)
+        if status != DRAFT and _maps_drafts(self.app, self.content_type, query.populate):
+            await _published_versions(self.app, self.content_type, documents, query.populate)
 
     # -- writes ---------------------------------------------------------------------
 
@@ -1195,6 +1172,63 @@ def _versioned_populate(app: CMS, ct: ContentType, populate: dict[str, Populate]
         if inner is not spec.populate or filters is not spec.filters:
             changed[name] = replace(spec, filters=filters, populate=inner)
     return {**populate, **changed} if changed else populate
+
+
+def _links_drafts(app: CMS, ct: ContentType, name: str) -> ContentType | None:
+    """The draft & publish target of relation ``name`` when ``ct`` (without draft & publish)
+    holds its links, which then name the target's drafts; else None."""
+    attr = ct.attributes.get(name)
+    if ct.draft_and_publish or attr is None or attr.type != "relation" or not attr.target:
+        return None
+    storage = app.models.storage(ct.uid, name)
+    target = app.registry.get(storage.target_uid)
+    return target if target.draft_and_publish and storage.owning else None
+
+
+def _maps_drafts(app: CMS, ct: ContentType, populate: dict[str, Populate]) -> bool:
+    """Whether ``populate`` reaches, at some depth, a relation :func:`_links_drafts` names."""
+    for name, spec in populate.items():
+        if _links_drafts(app, ct, name) is not None:
+            return True
+        attr = ct.attributes.get(name)
+        if spec.populate and attr is not None and attr.type == "relation" and attr.target \
+                and _maps_drafts(app, app.registry.get(app.models.storage(ct.uid, name).target_uid), spec.populate):
+            return True
+    return False
+
+
+async def _published_versions(app: CMS, ct: ContentType, documents: list[Document],
+                              populate: dict[str, Populate]) -> None:
+    """In ``documents`` of ``ct`` as populated by ``populate``: the drafts linked through
+    :func:`_links_drafts` relations replaced by their published versions, at every depth."""
+    for name, spec in populate.items():
+        values = [d[name] for d in documents if d.get(name)]
+        linked = [item for value in values for item in (value if isinstance(value, list) else [value])]
+        target = _links_drafts(app, ct, name)
+        if target is None:
+            attr = ct.attributes.get(name)
+            if linked and spec.populate and attr is not None and attr.type == "relation" and attr.target:
+                inner = app.registry.get(app.models.storage(ct.uid, name).target_uid)
+                if _maps_drafts(app, inner, spec.populate):
+                    await _published_versions(app, inner, linked, spec.populate)
+            continue
+        wanted = sorted({item["documentId"] for item in linked})
+        found: dict[str, Document] = {}
+        if wanted:  # read as the reader populates (no lifecycle hooks), in the published version
+            versioned = DocumentService(app, target.uid)._versioned_of(Query(
+                filters=Condition(("documentId",), "$in", wanted), fields=spec.fields,
+                populate=spec.populate, status=PUBLISHED,
+                pagination=Pagination("offset", 0, len(wanted), with_count=False)))
+            published, _ = await app.reader.find_many(target, versioned)
+            if _maps_drafts(app, target, spec.populate):
+                await _published_versions(app, target, published, spec.populate)
+            found = {d["documentId"]: d for d in published}
+        for document in documents:
+            value = document.get(name)
+            if isinstance(value, list):
+                document[name] = [found[d["documentId"]] for d in value if d["documentId"] in found]
+            elif value is not None:
+                document[name] = found.get(value["documentId"])
 
 
 def _same_locale(one: str, other: str, localized: bool) -> str:

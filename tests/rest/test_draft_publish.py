@@ -261,6 +261,15 @@ def test_a_type_without_draft_and_publish_links_drafts_but_shows_published_versi
     # status is not a parameter of this type (ignored, as REST does): still the published versions
     again = api.get(f"/categories/{category['documentId']}", params={**populate, "status": "draft"}).json()["data"]
     assert again["featured"]["title"] == "Featured, published"
+    # deeper: an article's category's featured article, in the version of the request's status
+    api.put(f"/articles/{hidden['documentId']}", params={"status": "draft"},
+            json={"data": {"category": category["documentId"]}})
+    api.put(f"/articles/{hidden['documentId']}", json={"data": {}})  # published now, with its category
+    nested = {"populate[category][populate][0]": "featured"}
+    published = api.get(f"/articles/{hidden['documentId']}", params=nested).json()["data"]
+    assert published["category"]["featured"]["title"] == "Featured, published"
+    drafts = api.get(f"/articles/{hidden['documentId']}", params={**nested, "status": "draft"}).json()["data"]
+    assert drafts["category"]["featured"]["title"] == "Unpublished edit"
 
 
 def test_a_type_without_draft_and_publish_populates_published_versions_once(api: httpx.Client) -> None:
