@@ -353,7 +353,8 @@ class DocumentService:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
                 if storage.kind == "column" and write.connect:
-                    setattr(entry, f"{name}_id", known[(storage.target_uid, item.locale, write.connect[-1])])
+                    code = self._ref_locale(storage.target_uid, write.connect[-1], write.locales, item.locale)
+                    setattr(entry, f"{name}_id", known[(storage.target_uid, code, write.connect[-1])])
             await self._save(entry, conn)
             await self._write_links(entry.id, item.clean.relations, conn, item.locale)
             checked.append((entry.id, item.access))
@@ -374,7 +375,8 @@ class DocumentService:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
                 if storage.kind == "column" and write.connect:
-                    wanted.setdefault((storage.target_uid, item.locale), set()).add(write.connect[-1])
+                    code = self._ref_locale(storage.target_uid, write.connect[-1], write.locales, item.locale)
+                    wanted.setdefault((storage.target_uid, code), set()).add(write.connect[-1])
         known: dict[tuple[str, str | None, Any], int] = {}
         for (target, locale), refs in wanted.items():
             found = await self._lookup(target, refs, conn, locale)
@@ -382,9 +384,10 @@ class DocumentService:
         for item in batch:
             for name, write in item.clean.relations.items():
                 storage = self.app.models.storage(self.content_type.uid, name)
-                if (storage.kind == "column" and write.connect
-                        and (storage.target_uid, item.locale, write.connect[-1]) not in known):
-                    raise self._not_found(storage.target_uid, write.connect[-1], item.locale)
+                if storage.kind == "column" and write.connect:
+                    code = self._ref_locale(storage.target_uid, write.connect[-1], write.locales, item.locale)
+                    if (storage.target_uid, code, write.connect[-1]) not in known:
+                        raise self._not_found(storage.target_uid, write.connect[-1], code)
         return known
 
     async def _read_back(self, batch: list[_NewEntry], ids: list[int]) -> list[Document]:
@@ -949,13 +952,32 @@ class DocumentService:
             found.update((i, i) for i in await model.filter(id__in=row_ids).using_db(conn).values_list("id", flat=True))
         return found
 
-    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any, locale: str | None = None) -> list[int]:
-        """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400."""
-        found = await self._lookup(uid, refs, conn, locale)
+    async def _resolve(self, uid: str, refs: list[Any], path: str, conn: Any, locale: str | None = None,
+                       named: dict[Any, str] | None = None) -> list[int]:
+        """documentIds (or row ids) of ``uid`` → row ids, in order; unknown ones are a 400.
+        A reference ``named`` with its own locale (``{documentId, locale}``) links that locale's
+        version; the others ``locale``'s."""
+        groups: dict[str | None, list[Any]] = {}
         for ref in refs:
-            if ref not in found:
-                raise self._not_found(uid, ref, locale)
-        return [found[ref] for ref in refs]
+            groups.setdefault(self._ref_locale(uid, ref, named, locale), []).append(ref)
+        found: dict[tuple[str | None, Any], int] = {}
+        for code, group in groups.items():
+            found.update(((code, ref), row_id) for ref, row_id in (await self._lookup(uid, group, conn, code)).items())
+        ids = []
+        for ref in refs:
+            code = self._ref_locale(uid, ref, named, locale)
+            if (code, ref) not in found:
+                raise self._not_found(uid, ref, code)
+            ids.append(found[(code, ref)])
+        return ids
+
+    def _ref_locale(self, uid: str, ref: Any, named: dict[Any, str] | None, locale: str | None) -> str | None:
+        """The locale reference ``ref`` to ``uid`` links: its own (checked: an unknown one is a
+        400) when written ``{documentId, locale}`` and the target is localized, else ``locale``."""
+        code = named.get(ref) if named else None
+        if code is None or not self.app.registry.get(uid).localized:
+            return locale
+        return self.app.locales.check(code)
 
     def _not_found(self, uid: str, ref: Any, locale: str | None) -> ValidationError:
         """A relation naming a document that does not exist (in the locale it is looked up in)."""
@@ -968,11 +990,11 @@ class DocumentService:
             storage = self.app.models.storage(self.content_type.uid, name)
             if storage.kind != "column":
                 continue
-            ids = await self._resolve(storage.target_uid, write.connect, name, conn, locale)
+            ids = await self._resolve(storage.target_uid, write.connect, name, conn, locale, write.locales)
             if write.mode == "set" or ids:
                 setattr(entry, f"{name}_id", ids[-1] if ids else None)
             elif write.disconnect:
-                gone = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale)
+                gone = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale, write.locales)
                 if getattr(entry, f"{name}_id", None) in gone:
                     setattr(entry, f"{name}_id", None)
 
@@ -986,8 +1008,8 @@ class DocumentService:
             if storage.kind == "column":
                 continue
             to_many = self.content_type.attributes[name].is_to_many
-            connect = await self._resolve(storage.target_uid, write.connect, name, conn, locale)
-            disconnect = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale)
+            connect = await self._resolve(storage.target_uid, write.connect, name, conn, locale, write.locales)
+            disconnect = await self._resolve(storage.target_uid, write.disconnect, name, conn, locale, write.locales)
             replace = write.mode == "set" or (not to_many and bool(connect))
             statements: list[tuple[str, list[Any]]] = []
             if storage.kind == "reverse_column":

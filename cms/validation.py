@@ -41,6 +41,9 @@ class RelationWrite:
     mode: Literal["set", "patch"]
     connect: list[Reference] = field(default_factory=list)
     disconnect: list[Reference] = field(default_factory=list)
+    #: references written ``{"documentId": ..., "locale": "fr"}``: the locale of the version to
+    #: link (Strapi v5); the others link the writer's locale (cms.documents)
+    locales: dict[Reference, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -270,21 +273,22 @@ def _relation(attr: Attribute, value: Any, errors: _Errors,
               path: list[str | int] | None = None) -> RelationWrite | None:
     """Strapi's relation syntax: shorthand id(s), or ``{connect, disconnect, set}``."""
     path = path or [attr.name]
+    locales: dict[Reference, str] = {}
     if value is None:
         return RelationWrite("set")
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return RelationWrite("set", [value])
     if isinstance(value, list):
-        refs = _references(value, path, errors)
+        refs = _references(value, path, errors, locales)
         if refs is None:
             return None
         if not attr.is_to_many:
             refs = refs[-1:]
-        return RelationWrite("set", refs)
+        return RelationWrite("set", refs, locales=locales)
     if isinstance(value, dict):
         if "documentId" in value or "id" in value:
-            refs = _references([value], path, errors)
-            return RelationWrite("set", refs) if refs is not None else None
+            refs = _references([value], path, errors, locales)
+            return RelationWrite("set", refs, locales=locales) if refs is not None else None
         unknown = set(value) - {"connect", "disconnect", "set"}
         if unknown:
             errors.add(path, f"Invalid key {sorted(unknown)[0]}", value)
@@ -293,20 +297,20 @@ def _relation(attr: Attribute, value: Any, errors: _Errors,
             errors.add(path, "Cannot use set together with connect or disconnect", value)
             return None
         if "set" in value:
-            refs = _references(_as_list(value["set"]), [*path, "set"], errors)
+            refs = _references(_as_list(value["set"]), [*path, "set"], errors, locales)
             if refs is None:
                 return None
-            return RelationWrite("set", refs if attr.is_to_many else refs[-1:])
-        connect = _references(_as_list(value.get("connect", [])), [*path, "connect"], errors)
-        disconnect = _references(_as_list(value.get("disconnect", [])), [*path, "disconnect"], errors)
+            return RelationWrite("set", refs if attr.is_to_many else refs[-1:], locales=locales)
+        connect = _references(_as_list(value.get("connect", [])), [*path, "connect"], errors, locales)
+        disconnect = _references(_as_list(value.get("disconnect", [])), [*path, "disconnect"], errors, locales)
         if connect is None or disconnect is None:
             return None
         if len(set(connect)) != len(connect):
             errors.add(path, "A relation cannot be connected twice to the same document", value)
             return None
         if not attr.is_to_many and connect:
-            return RelationWrite("set", connect[-1:])
-        return RelationWrite("patch", connect, disconnect)
+            return RelationWrite("set", connect[-1:], locales=locales)
+        return RelationWrite("patch", connect, disconnect, locales)
     errors.add(path, f"{attr.name} must be a document id, a list of them, or {{connect, disconnect, set}}", value)
     return None
 
@@ -315,11 +319,20 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _references(items: list[Any], path: list[str | int], errors: _Errors) -> list[Reference] | None:
+def _references(items: list[Any], path: list[str | int], errors: _Errors,
+                locales: dict[Reference, str] | None = None) -> list[Reference] | None:
+    """The references of ``items`` (ids, or objects with ``documentId``/``id``); an object's
+    ``locale`` (a string) goes into ``locales``."""
     refs: list[Reference] = []
     for index, item in enumerate(items):
         if isinstance(item, dict):
+            named = item.get("locale")
+            if named is not None and not isinstance(named, str):
+                errors.add([*path, index, "locale"], "locale must be a string", named)
+                return None
             item = item.get("documentId", item.get("id"))
+            if named is not None and locales is not None and isinstance(item, (str, int)):
+                locales[item] = named
         if isinstance(item, bool) or not isinstance(item, (str, int)) or item == "":
             errors.add([*path, index], "Invalid relation reference: expected a documentId", item)
             return None

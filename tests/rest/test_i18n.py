@@ -184,6 +184,24 @@ def test_a_relation_to_a_missing_translation_is_a_400(api: httpx.Client) -> None
     assert missing(api, f"/articles/{doc}", locale="de", status="draft")
 
 
+def test_a_reference_may_name_the_locale_of_the_version_it_links(api: httpx.Client) -> None:
+    """Strapi 5's ``connect: [{documentId, locale}]``: that locale's version, not the writer's."""
+    category = post(api, "categories", {"name": "Cross"})["documentId"]
+    put(api, f"/categories/{category}", {"name": "Kreuz"}, locale="de")
+    doc = post(api, "articles", {"title": "Crossed", "sku": "C-1",
+                                 "category": {"connect": [{"documentId": category, "locale": "de"}]}})["documentId"]
+    linked = read(api, f"/articles/{doc}", populate="category")["category"]
+    assert (linked["name"], linked["locale"]) == ("Kreuz", "de")
+    put(api, f"/articles/{doc}", {"category": {"connect": [{"documentId": category, "locale": "en"}]}})
+    assert read(api, f"/articles/{doc}", populate="category")["category"]["name"] == "Cross"
+    for locale, error in (("fr", f'Document with id "{category}", locale "fr" not found'),
+                          ("xx", "This locale doesn't exist")):
+        answer = api.put(f"/articles/{doc}", json={"data": {"category": {"connect": [
+            {"documentId": category, "locale": locale}]}}})
+        assert answer.status_code == 400 and answer.json()["error"]["message"] == error, answer.text
+    assert read(api, f"/articles/{doc}", populate="category")["category"]["name"] == "Cross"  # unchanged
+
+
 def test_a_type_that_is_not_localized_populates_the_request_default_locale(api: httpx.Client) -> None:
     tag = post(api, "tags", {"name": "seasonal"})["documentId"]
     doc = post(api, "articles", {"title": "Plum", "sku": "P-1", "tags": [tag]})["documentId"]
