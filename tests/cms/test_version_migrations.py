@@ -124,3 +124,26 @@ def test_turning_i18n_off_keeps_the_default_locale(tmp_path: Path) -> None:
             assert [(c["documentId"], c["name"]) for c in listed] == [(fruit["documentId"], "Fruit")]
             assert "locale" not in listed[0]
             assert api.get(f"/categories/{french_only['documentId']}").status_code == 404
+
+
+def test_turning_draft_and_publish_on_for_a_localized_type_makes_a_draft_per_locale(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    edit_schema(root, "article", lambda s: s["options"].update(draftAndPublish=False))
+    with database_environment() as env:
+        with running(root, env) as api:
+            doc = data(api.post("/articles", json={"data": {"title": "Both", "sku": "BOTH", "price": 3}}))
+            data(api.put(f"/articles/{doc['documentId']}", params={"locale": "fr"}, json={"data": {"title": "Les deux"}}))
+        edit_schema(root, "article", lambda s: s["options"].update(draftAndPublish=True))
+        migrate(root, env, "articles_with_drafts")
+        with running(root, env) as api:
+            for locale, title in (("en", "Both"), ("fr", "Les deux")):
+                for status in ("published", "draft"):
+                    version = data(api.get(f"/articles/{doc['documentId']}", params={"locale": locale, "status": status}))
+                    assert (version["title"], version["locale"], version["price"]) == (title, locale, 3)
+                    assert (version["publishedAt"] is None) == (status == "draft")
+            # each locale's draft is edited and published on its own
+            data(api.put(f"/articles/{doc['documentId']}", params={"locale": "fr", "status": "draft"},
+                         json={"data": {"title": "Les deux, revu"}}))
+            assert data(api.get(f"/articles/{doc['documentId']}", params={"locale": "fr"}))["title"] == "Les deux"
+            assert data(api.get(f"/articles/{doc['documentId']}", params={"status": "draft"}))["title"] == "Both"
