@@ -79,13 +79,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--blocks", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=10)
-    parser.add_argument("--warmup", type=float, default=2)
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--server-cpu", default="0")
-    parser.add_argument("--wrk-cpu", default="1")
-    parser.add_argument("--no-pin", action="store_true")
+    rest.page_arguments(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk)", file=sys.stderr)
@@ -103,16 +97,7 @@ def main() -> int:
             for key in URLS:
                 check(server.url, key, args.articles, args.blocks)
             print("checked: every request answers its articles (and blocks where populated)\n")
-            print(f"{'':8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'srv CPU':>9}  request")
-            for key, path in URLS.items():
-                scenario = rest.Scenario(key, server.url + path)
-                if args.warmup > 0:
-                    rest.run_wrk(rest.wrk_command(scenario, args, args.warmup, wrk_cpu))
-                    rest.wait_idle(server)
-                result, _ = rest.run_wrk(rest.wrk_command(scenario, args, args.duration, wrk_cpu), server, server_cpu)
-                rest.wait_idle(server)
-                print(f"{key:8}{result['rps']:>9,.0f}{result['p50_ms']:>9.2f}{result['p99_ms']:>9.2f}"
-                      f"{result['non_2xx']:>9}{result['server_cpu_pct']:>8.0f}%  {path}")
+            rest.time_pages(server, URLS, args, server_cpu, wrk_cpu)
         finally:
             server.stop()
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")

@@ -1212,6 +1212,38 @@ def pinning(args: argparse.Namespace) -> tuple[str | None, str | None, str]:
     return args.server_cpu, args.wrk_cpu, f"server on core {args.server_cpu}, wrk on core {args.wrk_cpu} (taskset)"
 
 
+def page_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the benchmarks that time a few GET pages of a test project (bench/components.py,
+    bench/draft_publish.py, bench/i18n.py) with :func:`time_pages`."""
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server-cpu", default="0")
+    parser.add_argument("--wrk-cpu", default="1")
+    parser.add_argument("--no-pin", action="store_true")
+
+
+def time_pages(server: Server, urls: dict[str, str], args: argparse.Namespace, server_cpu: str | None,
+               wrk_cpu: str | None) -> dict[str, dict[str, Any]]:
+    """wrk on each of ``urls`` (name → path) in turn, after a discarded warm-up; prints a row each
+    (req/s, p50/p99, non-2xx, the server's CPU) and returns the figures by name."""
+    width = max(len(key) for key in urls) + 2
+    print(f"{'':{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'srv CPU':>9}  request")
+    results = {}
+    for key, path in urls.items():
+        scenario = Scenario(key, server.url + path)
+        if args.warmup > 0:
+            run_wrk(wrk_command(scenario, args, args.warmup, wrk_cpu))
+            wait_idle(server)
+        result, _ = run_wrk(wrk_command(scenario, args, args.duration, wrk_cpu), server, server_cpu)
+        wait_idle(server)
+        results[key] = result
+        print(f"{key:{width}}{result['rps']:>9,.0f}{result['p50_ms']:>9.2f}{result['p99_ms']:>9.2f}"
+              f"{result['non_2xx']:>9}{result['server_cpu_pct']:>8.0f}%  {path}")
+    return results
+
+
 def print_table(results: dict[str, dict[str, Any]]) -> None:
     header = (f"{'':3}{'scenario':44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'sock err':>9}"
               f"{'srv CPU':>9}{'req/CPU-s':>10}  target")
