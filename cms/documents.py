@@ -552,17 +552,27 @@ class DocumentService:
     async def _share(self, entry: Any, written: list[str], conn: Any) -> None:
         """Non-localized values just written to ``entry`` go to the document's other locales
         (the rows of the same status: drafts when a draft is saved, published versions when one
-        is published), as Strapi keeps them equal across a document's locales."""
+        is published), as Strapi keeps them equal across a document's locales.
+
+        Only rows whose values differ are written. A draft written so is edited (its
+        ``updatedAt`` moves: that locale now has changes to publish); a published version is
+        written without touching its ``updatedAt``, so another locale's unpublished edits
+        still read as such (the admin's *Modified* compares the two)."""
         names = [name for name in self._shared_names() if name in written]
         if not names:
             return
         stored = await self.model.filter(id=entry.id).using_db(conn).first()
         values = self._stored(stored, names)
-        others = await self.model.filter(documentId=entry.documentId, publishedAt__isnull=entry.publishedAt is None) \
+        rows = self.model.filter(documentId=entry.documentId, publishedAt__isnull=entry.publishedAt is None) \
             .exclude(id=entry.id).using_db(conn)
-        for other in others:
-            _assign(other, values)
-            await self._save(other, conn)
+        for other in await rows:
+            if self._stored(other, names) == values:
+                continue
+            if entry.publishedAt is None:
+                _assign(other, values)
+                await self._save(other, conn)
+            else:  # a plain UPDATE: the ORM's save would stamp updatedAt
+                await self.model.filter(id=other.id).using_db(conn).update(**values)
 
     # -- draft & publish ------------------------------------------------------------
 

@@ -373,3 +373,21 @@ def test_a_condition_on_the_locale_limits_reads_and_writes_to_it(french_only: ht
     assert answer.status_code == 403
     assert missing(api, f"/articles/{french['documentId']}")
     assert read(api, f"/articles/{draft['documentId']}", locale="fr", status="draft")["title"] == "Brouillon"
+
+
+def test_publishing_one_locale_leaves_the_others_timestamps(api: httpx.Client) -> None:
+    """Shared values reach the other locales' published versions without making them newer than
+    their drafts: an English draft edited after its publication stays newer (the admin's
+    "Modified"), and a French publish that changes nothing shared writes no English row."""
+    doc = post(api, "articles", {"title": "Stamp", "sku": "ST-1", "price": 1})["documentId"]
+    put(api, f"/articles/{doc}", {"title": "Tampon"}, locale="fr")
+    put(api, f"/articles/{doc}", {"title": "Stamp, edited"}, status="draft")  # English: modified
+    english = read(api, f"/articles/{doc}")
+    put(api, f"/articles/{doc}", {"title": "Tampon, revu"}, locale="fr")  # nothing shared changed
+    assert read(api, f"/articles/{doc}")["updatedAt"] == english["updatedAt"]
+    put(api, f"/articles/{doc}", {"price": 2}, locale="fr")  # a shared value: published in every locale
+    after = read(api, f"/articles/{doc}")
+    assert (after["price"], after["title"], after["updatedAt"]) == (2, "Stamp", english["updatedAt"])
+    draft = read(api, f"/articles/{doc}", status="draft")
+    assert (draft["price"], draft["title"]) == (2, "Stamp, edited")
+    assert draft["updatedAt"] > after["updatedAt"]  # still newer than the published version
