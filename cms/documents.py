@@ -23,7 +23,19 @@ published row links the published versions of draft & publish targets (none
 while a target has no published version, linked when it is first published)
 and the single row of other targets. Unique attributes are unique per status
 (checked here with Strapi's 400, and by partial unique indexes). Types without
-the option take none of these paths: one attribute test per call.
+the option take none of these paths: one attribute test per call. A type
+without the option that holds links to draft & publish documents links their
+drafts (as writes resolve documentIds); its published reads show the linked
+documents' published versions instead (:func:`_published_versions`).
+
+Locales (``pluginOptions.i18n.localized``, Strapi v5): a document has a
+version per locale, a row (or a draft and a published row) with a ``locale``
+column. Every call takes a ``locale`` (the default one of ``app.locales`` when
+None; an unknown code is Strapi's 400); ``update`` in a locale the document
+lacks adds that translation. Attributes that are not localized are shared:
+:meth:`DocumentService._share` copies them to the other locales' rows of the
+same status. Relations link the target's version in the writer's locale,
+unless a reference names another (``{documentId, locale}``).
 
 Lifecycle events follow Strapi v5, where a write that publishes is a write and
 then a publish: ``create``/``update`` with ``status="published"`` fire
