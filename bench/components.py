@@ -24,9 +24,7 @@ CPU, as bench/rest.py.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -81,27 +79,16 @@ def main() -> int:
     parser.add_argument("--blocks", type=int, default=5)
     rest.page_arguments(parser)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk)", file=sys.stderr)
-        return 2
-    server_cpu, wrk_cpu, pinned = rest.pinning(args)
-    with tempfile.TemporaryDirectory(prefix="cms-bench-components-") as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(PROJECT, project)
-        server = rest.Server(project, server_cpu)
-        try:
-            server.wait_ready()
-            seed(server.url, args.articles, args.blocks)
-            print(f"project: tests/projects/components; {args.articles} articles, {args.blocks} blocks each "
-                  f"(quote, rich text, related article), 2 faqs and an seo; {pinned}")
-            for key in URLS:
-                check(server.url, key, args.articles, args.blocks)
-            print("checked: every request answers its articles (and blocks where populated)\n")
-            rest.time_pages(server, URLS, args, server_cpu, wrk_cpu)
-        finally:
-            server.stop()
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    return 0
+
+    def prepare(url: str, pinned: str) -> None:
+        seed(url, args.articles, args.blocks)
+        print(f"project: tests/projects/components; {args.articles} articles, {args.blocks} blocks each "
+              f"(quote, rich text, related article), 2 faqs and an seo; {pinned}")
+        for key in URLS:
+            check(url, key, args.articles, args.blocks)
+        print("checked: every request answers its articles (and blocks where populated)\n")
+
+    return rest.page_bench(PROJECT, URLS, args, prepare)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,28 +80,17 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=10_000)
     rest.page_arguments(parser)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk)", file=sys.stderr)
-        return 2
-    server_cpu, wrk_cpu, pinned = rest.pinning(args)
-    with tempfile.TemporaryDirectory(prefix="cms-bench-draft-publish-") as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(PROJECT, project)
-        server = rest.Server(project, server_cpu)
-        try:
-            server.wait_ready()
-            seed(server.url, args.documents)
-            print(f"project: tests/projects/draft_publish; {args.documents:,} articles published (a draft and a "
-                  f"published row each), half of their drafts edited since; {args.documents:,} categories "
-                  f"(no draft & publish); {pinned}")
-            for key in URLS:
-                check(server.url, key)
-            print("checked: published pages show no draft edit, the draft page shows them\n")
-            rest.time_pages(server, URLS, args, server_cpu, wrk_cpu)
-        finally:
-            server.stop()
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    return 0
+
+    def prepare(url: str, pinned: str) -> None:
+        seed(url, args.documents)
+        print(f"project: tests/projects/draft_publish; {args.documents:,} articles published (a draft and a "
+              f"published row each), half of their drafts edited since; {args.documents:,} categories "
+              f"(no draft & publish); {pinned}")
+        for key in URLS:
+            check(url, key)
+        print("checked: published pages show no draft edit, the draft page shows them\n")
+
+    return rest.page_bench(PROJECT, URLS, args, prepare)
 
 
 if __name__ == "__main__":

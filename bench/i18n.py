@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,27 +89,16 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=5_000)
     rest.page_arguments(parser)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk)", file=sys.stderr)
-        return 2
-    server_cpu, wrk_cpu, pinned = rest.pinning(args)
-    with tempfile.TemporaryDirectory(prefix="cms-bench-i18n-") as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(PROJECT, project)
-        server = rest.Server(project, server_cpu)
-        try:
-            server.wait_ready()
-            seed(server.url, args.documents)
-            print(f"project: tests/projects/i18n; {args.documents:,} articles published in en and fr (4 rows each), "
-                  f"20 categories in en and fr, {args.documents:,} tags; {pinned}")
-            for key in URLS:
-                check(server.url, key)
-            print("checked: every page holds the published versions of its locale\n")
-            rest.time_pages(server, URLS, args, server_cpu, wrk_cpu)
-        finally:
-            server.stop()
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    return 0
+
+    def prepare(url: str, pinned: str) -> None:
+        seed(url, args.documents)
+        print(f"project: tests/projects/i18n; {args.documents:,} articles published in en and fr (4 rows each), "
+              f"20 categories in en and fr, {args.documents:,} tags; {pinned}")
+        for key in URLS:
+            check(url, key)
+        print("checked: every page holds the published versions of its locale\n")
+
+    return rest.page_bench(PROJECT, URLS, args, prepare)
 
 
 if __name__ == "__main__":

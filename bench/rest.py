@@ -123,7 +123,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1222,6 +1222,29 @@ def page_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-cpu", default="0")
     parser.add_argument("--wrk-cpu", default="1")
     parser.add_argument("--no-pin", action="store_true")
+
+
+def page_bench(project: Path, urls: dict[str, str], args: argparse.Namespace,
+               prepare: Callable[[str, str], None]) -> int:
+    """A page benchmark's run: ``project`` copied to a temporary folder and served by `cms
+    develop` (pinned as :func:`pinning` says), ``prepare(url, pinning)`` to seed, describe and
+    check it, then :func:`time_pages` over ``urls``. The exit status (2 without wrk)."""
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk)", file=sys.stderr)
+        return 2
+    server_cpu, wrk_cpu, pinned = pinning(args)
+    with tempfile.TemporaryDirectory(prefix=f"cms-bench-{project.name}-") as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(project, copy)
+        server = Server(copy, server_cpu)
+        try:
+            server.wait_ready()
+            prepare(server.url, pinned)
+            time_pages(server, urls, args, server_cpu, wrk_cpu)
+        finally:
+            server.stop()
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    return 0
 
 
 def time_pages(server: Server, urls: dict[str, str], args: argparse.Namespace, server_cpu: str | None,

@@ -191,14 +191,9 @@ class DocumentService:
                       fields=query.fields, populate=query.populate)
         if self._any_versions:  # a new query each time: not kept
             by_id = self._versioned_of(replace(by_id, status=query.status, locale=query.locale))
-        by_id, localizations = self._without_localizations(by_id)
-        document = await self.app.reader.find_one(self.content_type, by_id, access.variables, access.condition)
+        document = await self._read_one(replace(by_id, status=query.status, locale=query.locale), access)
         if document is None:
             raise NotFoundError()
-        if localizations is not None:
-            await self._localizations([document], localizations, query, access)
-        if self._any_versions and by_id.populate:
-            await self._published_targets([document], replace(by_id, status=query.status))
         event.result = document
         await self.app.lifecycles.fire("afterFindOne", event)
         return document
@@ -217,14 +212,19 @@ class DocumentService:
             populate = _versioned_populate(self.app, self.content_type, by_row.populate, status,
                                            self._locale(query.locale) or self.app.locales.default_locale())
             by_row = replace(by_row, populate=populate, status=status)
-        by_row, localizations = self._without_localizations(by_row)
-        document = await self.app.reader.find_one(self.content_type, by_row)
+        return await self._read_one(by_row, OPEN)
+
+    async def _read_one(self, query: Query, access: Access) -> Document | None:
+        """One document of ``query`` (narrowed already, its ``status``/``locale`` those asked):
+        read, then its ``localizations`` and the published versions its links name filled in."""
+        narrowed, localizations = self._without_localizations(query)
+        document = await self.app.reader.find_one(self.content_type, narrowed, access.variables, access.condition)
         if document is None:
             return None
         if localizations is not None:
-            await self._localizations([document], localizations, by_row, OPEN)
-        if self._any_versions and by_row.populate:
-            await self._published_targets([document], by_row)
+            await self._localizations([document], localizations, query, access)
+        if self._any_versions and narrowed.populate:
+            await self._published_targets([document], narrowed)
         return document
 
     async def find_first(self, query: Query | None = None, access: Access = OPEN) -> Document | None:
@@ -801,62 +801,54 @@ class DocumentService:
             sql.params)
         return {row[0]: row[1] for row in rows}
 
+    def _versioned_links(self) -> list[tuple[ContentType, Any]]:
+        """The links draft & publish types hold to this type, per version: (type, its storage)."""
+        return [(ct, storage) for ct in self.app.registry if ct.draft_and_publish
+                for attr in ct.relation_attributes()
+                if (storage := self.app.models.storage(ct.uid, attr.name)).owning
+                and storage.target_uid == self.content_type.uid]
+
     async def _relink_drafts(self, published_id: int, draft_id: int, conn: Any) -> None:
         """A draft made for a published row (:meth:`ensure_drafts`): drafts of draft & publish
         entries that link the published row link the new draft instead."""
-        dialect = self.app.reader.dialect
-        for ct in self.app.registry:
-            if not ct.draft_and_publish:
+        for ct, storage in self._versioned_links():
+            source, sql = quote(ct.collection_name), SQL(self.app.reader.dialect)
+            if storage.kind == "column":
+                fk = quote(storage.column)
+                text = (f"UPDATE {source} SET {fk} = {sql.bind(draft_id)} WHERE {fk} = {sql.bind(published_id)} "
+                        f"AND published_at IS NULL")
+            elif storage.kind == "join":
+                table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
+                text = (f"UPDATE {table} SET {other} = {sql.bind(draft_id)} WHERE {other} = {sql.bind(published_id)} "
+                        f"AND {mine} IN (SELECT id FROM {source} WHERE published_at IS NULL)")
+            else:
                 continue
-            for attr in ct.relation_attributes():
-                storage = self.app.models.storage(ct.uid, attr.name)
-                if not storage.owning or storage.target_uid != self.content_type.uid:
-                    continue
-                source, sql = quote(ct.collection_name), SQL(dialect)
-                if storage.kind == "column":
-                    fk = quote(storage.column)
-                    text = (f"UPDATE {source} SET {fk} = {sql.bind(draft_id)} WHERE {fk} = {sql.bind(published_id)} "
-                            f"AND published_at IS NULL")
-                elif storage.kind == "join":
-                    table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
-                    text = (f"UPDATE {table} SET {other} = {sql.bind(draft_id)} WHERE {other} = {sql.bind(published_id)} "
-                            f"AND {mine} IN (SELECT id FROM {source} WHERE published_at IS NULL)")
-                else:
-                    continue
-                await conn.execute_query(text, sql.params)
+            await conn.execute_query(text, sql.params)
 
     async def _link_published(self, draft_id: int, published_id: int, conn: Any) -> None:
         """A document's first published row: published entries of draft & publish types whose
         draft links this document's draft get the same link to its published row (what they
         could not link when they were published)."""
-        dialect = self.app.reader.dialect
-        for ct in self.app.registry:
-            if not ct.draft_and_publish:
+        for ct, storage in self._versioned_links():
+            source, sql = quote(ct.collection_name), SQL(self.app.reader.dialect)
+            if storage.kind == "column":
+                fk = quote(storage.column)
+                text = (f"UPDATE {source} SET {fk} = {sql.bind(published_id)} WHERE published_at IS NOT NULL "
+                        f"AND {fk} IS NULL AND EXISTS (SELECT 1 FROM {source} d WHERE d.document_id = "
+                        f"{source}.document_id{_same_locale('d', source, ct.localized)} "
+                        f"AND d.published_at IS NULL AND d.{fk} = {sql.bind(draft_id)})")
+            elif storage.kind == "join":
+                table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
+                new = sql.bind(published_id)
+                text = (f"INSERT INTO {table} ({mine}, {other}) SELECT p.id, {new} FROM {source} p "
+                        f"JOIN {source} d ON d.document_id = p.document_id AND d.published_at IS NULL"
+                        f"{_same_locale('d', 'p', ct.localized)} "
+                        f"JOIN {table} l ON l.{mine} = d.id AND l.{other} = {sql.bind(draft_id)} "
+                        f"WHERE p.published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x "
+                        f"WHERE x.{mine} = p.id AND x.{other} = {sql.bind(published_id)})")
+            else:
                 continue
-            for attr in ct.relation_attributes():
-                storage = self.app.models.storage(ct.uid, attr.name)
-                if not storage.owning or storage.target_uid != self.content_type.uid:
-                    continue
-                source = quote(ct.collection_name)
-                sql = SQL(dialect)
-                if storage.kind == "column":
-                    fk = quote(storage.column)
-                    text = (f"UPDATE {source} SET {fk} = {sql.bind(published_id)} WHERE published_at IS NOT NULL "
-                            f"AND {fk} IS NULL AND EXISTS (SELECT 1 FROM {source} d WHERE d.document_id = "
-                            f"{source}.document_id{_same_locale('d', source, ct.localized)} "
-                            f"AND d.published_at IS NULL AND d.{fk} = {sql.bind(draft_id)})")
-                elif storage.kind == "join":
-                    table, mine, other = quote(storage.join_table), quote(storage.join_self), quote(storage.join_other)
-                    new = sql.bind(published_id)
-                    text = (f"INSERT INTO {table} ({mine}, {other}) SELECT p.id, {new} FROM {source} p "
-                            f"JOIN {source} d ON d.document_id = p.document_id AND d.published_at IS NULL"
-                            f"{_same_locale('d', 'p', ct.localized)} "
-                            f"JOIN {table} l ON l.{mine} = d.id AND l.{other} = {sql.bind(draft_id)} "
-                            f"WHERE p.published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x "
-                            f"WHERE x.{mine} = p.id AND x.{other} = {sql.bind(published_id)})")
-                else:
-                    continue
-                await conn.execute_query(text, sql.params)
+            await conn.execute_query(text, sql.params)
 
     # -- helpers --------------------------------------------------------------------
 
