@@ -391,3 +391,14 @@ def test_publishing_one_locale_leaves_the_others_timestamps(api: httpx.Client) -
     draft = read(api, f"/articles/{doc}", status="draft")
     assert (draft["price"], draft["title"]) == (2, "Stamp, edited")
     assert draft["updatedAt"] > after["updatedAt"]  # still newer than the published version
+
+
+def test_a_locale_that_is_not_a_string_is_a_400(api: httpx.Client) -> None:
+    category = post(api, "categories", {"name": "Typed"})["documentId"]
+    answer = api.post("/articles", json={"data": {"title": "Typed", "locale": 5}})
+    assert answer.status_code == 400 and answer.json()["error"]["message"] == "locale must be a string"
+    answer = api.post("/articles", json={"data": {"title": "Typed", "category": {
+        "connect": [{"documentId": category, "locale": ["fr"]}]}}})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"]["errors"][0]["path"] == ["category", "connect", 0, "locale"]
+    assert read(api, "/articles", **{"filters[title][$eq]": "Typed"}) == []  # nothing written
